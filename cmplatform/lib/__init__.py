@@ -1,0 +1,1 @@
+"""Shared helpers of the platform. This package imports no app (see DESIGN.md §2)."""

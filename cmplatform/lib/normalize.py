@@ -1,0 +1,59 @@
+"""Match keys shared by the models, the bulk path and entity resolution.
+
+A match key is what two spellings of the same value have in common. They are computed once,
+stored in indexed columns, and must be computed identically everywhere: the ORM (model
+``clean``/``save``), the bulk upsert and the resolver all call these functions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import phonenumbers
+
+_NOT_LETTER = re.compile(r"[^A-Z]")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+# Real files repeat names heavily (a few thousand surnames cover most people), so a bounded
+# cache turns most calls into a dict lookup.
+_CACHE_SIZE = 200_000
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def name_key(value: str) -> str:
+    """Upper-case ASCII letters only: ``"O'Brien-Núñez "`` → ``"OBRIENNUNEZ"``."""
+    if not value:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", value)
+    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii")
+    return _NOT_LETTER.sub("", ascii_only.upper())
+
+
+def email_key(value: str) -> str:
+    """Trimmed, lower-cased e-mail address (the domain is case-insensitive, and in practice
+    no US mailbox provider treats the local part case-sensitively)."""
+    return value.strip().lower()
+
+
+def phone_number_key(*, raw: str, e164: str | None) -> str:
+    """The per-person natural key of a phone number: its E.164 form when it parsed, else the
+    digits of what was given (or the trimmed raw text when it has no digits), so an invalid
+    number is kept, deduplicated and never confused with a valid one."""
+    if e164:
+        return e164
+    digits = _NOT_DIGIT.sub("", raw)
+    return f"x{digits}" if digits else f"x{raw.strip()[:60]}"
+
+
+def phone_to_e164(raw: str, *, region: str = "US") -> str | None:
+    """E.164 form of a phone number written in any common way, or ``None`` if it is not a
+    valid number (``"(405) 555-0123"`` → ``"+14055550123"``)."""
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

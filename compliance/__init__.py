@@ -1,0 +1,1 @@
+"""Compliance: DNC registries, opt-outs, consent, quiet hours, frequency caps, status tags."""

@@ -1,0 +1,1 @@
+"""Dashboard: operator pages, live progress over WebSockets, saved filters, exports."""

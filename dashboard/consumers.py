@@ -1,0 +1,32 @@
+"""WebSocket consumers: forward what services publish, nothing more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from cmplatform.lib.progress import progress_group
+
+
+class ProgressConsumer(AsyncJsonWebsocketConsumer):
+    """Streams ``progress.update`` messages of one topic (``/ws/progress/<topic>/``) to a
+    signed-in user. Anonymous connections are refused."""
+
+    group_name: str
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.group_name = progress_group(self.scope["url_route"]["kwargs"]["topic"])
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group_name"):
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def progress_update(self, event: dict[str, Any]) -> None:
+        await self.send_json({key: value for key, value in event.items() if key != "type"})

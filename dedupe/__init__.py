@@ -1,0 +1,1 @@
+"""Golden records: blocking, scoring, clustering, survivorship, merge/unmerge, review."""

@@ -1,0 +1,1 @@
+"""Ingestion: sources, landing zone, import batches, validation, normalisation, upsert, replay."""

@@ -1,0 +1,1 @@
+"""Integrations: Pipedrive sync and RingCentral call-log ingestion."""

@@ -1,0 +1,76 @@
+"""Live progress: a service publishes, the consumer forwards to signed-in browsers. Runs on
+the in-memory channel layer, and on Redis when REDIS_URL is set."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from cmplatform.asgi import application
+from cmplatform.lib.progress import progress_publish
+from dashboard.routing import websocket_urlpatterns
+from tests.factories import user_create
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signed_in_user_receives_progress_of_the_topic():
+    user = user_create("watcher", "viewer")
+
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            URLRouter(websocket_urlpatterns), "/ws/progress/import.42/"
+        )
+        communicator.scope["user"] = user
+        connected, _ = await communicator.connect()
+        assert connected
+        await sync_to_async(progress_publish)(
+            topic="import.41", done=1, total=2, rate=1.0
+        )  # another import: not forwarded
+        await sync_to_async(progress_publish)(
+            topic="import.42", done=250, total=1000, rate=50.0, inserted=200, errors=3
+        )
+        message = await communicator.receive_json_from(timeout=5)
+        assert await communicator.receive_nothing(timeout=0.3)
+        await communicator.disconnect()
+        return message
+
+    assert run(scenario()) == {
+        "topic": "import.42",
+        "done": 250,
+        "total": 1000,
+        "rate": 50.0,
+        "percent": 25.0,
+        "eta_seconds": 15.0,
+        "inserted": 200,
+        "errors": 3,
+    }
+
+
+def test_anonymous_connection_is_refused():
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            URLRouter(websocket_urlpatterns), "/ws/progress/import.1/"
+        )
+        communicator.scope["user"] = AnonymousUser()
+        connected, code = await communicator.connect()
+        return connected, code
+
+    assert run(scenario()) == (False, 4401)
+
+
+def test_foreign_origin_is_refused_by_the_asgi_application():
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            application, "/ws/progress/import.1/", headers=[(b"origin", b"https://evil.test")]
+        )
+        connected, _ = await communicator.connect()
+        return connected
+
+    assert run(scenario()) is False
