@@ -129,7 +129,9 @@ def test_viewer_sees_but_cannot_change(client_as):
     person = person_create(first_name="Bob")
     client = client_as("viewer")
     url = reverse("admin:core_person_change", args=[person.pk])
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"cmplatform/favicon.svg" in page.content
     response = client.post(url, {"first_name": "Eve"})
     assert response.status_code == 403
     person.refresh_from_db()

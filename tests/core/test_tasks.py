@@ -24,3 +24,6 @@ def test_worker_runs_the_smoke_task_through_the_broker():
         }
     finally:
         worker.stop()
+    if not settings.REDIS_URL:
+        # The file-based broker keeps all its state under the var directory, nowhere else.
+        assert (settings.VAR_DIR / "celery" / "control" / "celery.exchange").is_file()
