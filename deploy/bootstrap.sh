@@ -28,7 +28,9 @@ stamp="$venv/.requirements.sha256"
 wanted=$(cat requirements.txt "$requirements" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   echo "== Installing Python packages from $requirements"
-  "$venv/bin/python" -m pip install -q --upgrade pip
-  "$venv/bin/python" -m pip install -q -r "$requirements"
+  # pip's notes about index locations configured on this machine are noise here; errors stay.
+  { "$venv/bin/python" -m pip install -q --upgrade pip 2>&1 \
+      && "$venv/bin/python" -m pip install -q -r "$requirements" 2>&1; } \
+    | { grep -v "^WARNING: Location 'file:" || true; }
   echo "$wanted" > "$stamp"
 fi

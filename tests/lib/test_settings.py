@@ -65,7 +65,7 @@ def test_embedded_defaults(tmp_path):
     assert resolved["options"]["transaction_mode"] == "IMMEDIATE"
     assert resolved["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert resolved["layer"] == "channels.layers.InMemoryChannelLayer"
-    assert resolved["broker"] == "filesystem://"
+    assert resolved["broker"] == "filesystem://localhost//"
     assert resolved["landing"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
     assert resolved["landing"]["OPTIONS"]["location"] == str(tmp_path / "landing")
     assert resolved["debug"] is False

@@ -36,12 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Serving on http://{options['host']}:{options['port']}/ (run mode {settings.RUN_MODE})"
         )
+        module, _, attribute = settings.ASGI_APPLICATION.rpartition(".")
         CommandLineInterface().run(
-            [
-                "--bind",
-                options["host"],
-                "--port",
-                str(options["port"]),
-                settings.ASGI_APPLICATION.replace(".application", ":application"),
-            ]
+            ["--bind", options["host"], "--port", str(options["port"]), f"{module}:{attribute}"]
         )
