@@ -5,9 +5,8 @@ import time
 
 
 class UTCFormatter(logging.Formatter):
-    """ISO-like UTC timestamps (``2026-11-23 20:14:03,512Z``) whatever the display zone."""
-
-    converter = time.gmtime
+    """UTC timestamps (``2026-11-23 20:14:03,512Z``) whatever the display zone."""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        return super().formatTime(record, datefmt) + "Z"
+        text = time.strftime(datefmt or "%Y-%m-%d %H:%M:%S", time.gmtime(record.created))
+        return f"{text},{int(record.msecs):03d}Z"
