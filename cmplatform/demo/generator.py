@@ -8,10 +8,11 @@ import os
 import random
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
-from .people import Household, Layout, build_households, make_household, mix
+from .people import HOUSEHOLD_SINGLE, Household, Layout, build_households, make_household, mix
 from .sources import SOURCES, SourceDef
 from .writers import WRITERS
 
@@ -36,7 +37,7 @@ DUPLICATE_RATE = 0.12
 GROUND_TRUTH_FILE = "ground_truth.csv"
 MANIFEST_FILE = "manifest.json"
 GROUND_TRUTH_COLUMNS = ("source", "source_key", "entity_id", "household_id")
-PROGRESS_EVERY = 10_000
+PROGRESS_EVERY = 10_000  # records between two progress callbacks
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class DemoSource:
 
 @dataclass(frozen=True)
 class DemoManifest:
+    """What was written: counts, households, the per-source layout (``manifest.json``)."""
+
     seed: int
     rows: int
     entities: int
@@ -76,43 +79,51 @@ class DemoManifest:
     split: dict[str, int] = field(default_factory=dict)
 
     def source(self, name_or_kind: str) -> DemoSource:
-        for s in self.sources:
-            if name_or_kind in (s.name, s.kind):
-                return s
+        """The source with this name (``legacy_owners``) or kind (``mysql_dump``)."""
+        for source in self.sources:
+            if name_or_kind in (source.name, source.kind):
+                return source
         raise KeyError(name_or_kind)
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["sources"] = [asdict(s) for s in self.sources]
-        for s in d["sources"]:
-            s["columns"] = list(s["columns"])
-        return d
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (tuples as lists), in field order."""
+        data = asdict(self)
+        data["sources"] = [asdict(source) for source in self.sources]
+        for source in data["sources"]:
+            source["columns"] = list(source["columns"])
+        return data
 
     @classmethod
-    def from_dict(cls, d: dict) -> DemoManifest:
-        d = dict(d)
-        d["sources"] = tuple(
-            DemoSource(**{**s, "columns": tuple(s["columns"])}) for s in d["sources"]
+    def from_dict(cls, data: dict[str, Any]) -> DemoManifest:
+        """Inverse of :meth:`to_dict`."""
+        data = dict(data)
+        data["sources"] = tuple(
+            DemoSource(**{**source, "columns": tuple(source["columns"])})
+            for source in data["sources"]
         )
-        return cls(**d)
+        return cls(**data)
 
     @classmethod
     def load(cls, path: Path) -> DemoManifest:
+        """Read a ``manifest.json``."""
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def split_rows(rows: int, kinds: Sequence[str]) -> dict[str, int]:
     """Largest-remainder split of ``rows`` over ``kinds`` by :data:`DEFAULT_SPLIT` weights."""
-    total = sum(DEFAULT_SPLIT[k] for k in kinds)
-    exact = {k: rows * DEFAULT_SPLIT[k] / total for k in kinds}
-    counts = {k: int(v) for k, v in exact.items()}
-    left = rows - sum(counts.values())
-    for k in sorted(kinds, key=lambda k: (counts[k] - exact[k], KINDS.index(k)))[:left]:
-        counts[k] += 1
+    total = sum(DEFAULT_SPLIT[kind] for kind in kinds)
+    exact = {kind: rows * DEFAULT_SPLIT[kind] / total for kind in kinds}
+    counts = {kind: int(share) for kind, share in exact.items()}
+    left_over = rows - sum(counts.values())
+    # ties broken by the order of KINDS, so that the split never depends on the caller's order
+    by_remainder = sorted(kinds, key=lambda kind: (counts[kind] - exact[kind], KINDS.index(kind)))
+    for kind in by_remainder[:left_over]:
+        counts[kind] += 1
     return counts
 
 
 def _normalise_kinds(kinds: Sequence[str] | None) -> tuple[str, ...]:
+    """The chosen kinds, validated, in the order of :data:`KINDS`."""
     if kinds is None:
         return KINDS
     if isinstance(kinds, str):
@@ -122,7 +133,7 @@ def _normalise_kinds(kinds: Sequence[str] | None) -> tuple[str, ...]:
         raise ValueError(f"unknown kinds {unknown}; choose from {list(KINDS)}")
     if not kinds:
         raise ValueError("kinds must not be empty")
-    return tuple(k for k in KINDS if k in kinds)
+    return tuple(kind for kind in KINDS if kind in kinds)
 
 
 class DemoPlan:
@@ -132,7 +143,7 @@ class DemoPlan:
     ``4`` bytes per record); records themselves are produced lazily by :meth:`records`.
     """
 
-    def __init__(self, *, rows: int, seed: int = 42, kinds: Sequence[str] | None = None):
+    def __init__(self, *, rows: int, seed: int = 42, kinds: Sequence[str] | None = None) -> None:
         if rows < 0:
             raise ValueError("rows must be >= 0")
         self.rows = rows
@@ -141,55 +152,69 @@ class DemoPlan:
         self.counts = split_rows(rows, self.kinds)
         self.n_entities = rows - round(rows * DUPLICATE_RATE)
         self.layout: Layout = build_households(self.n_entities, seed)
-        self.n_households = len(self.layout.hh_kind)
+        self.n_households = len(self.layout.household_kind)
         self.assignment = self._assign()
+        # each kind reads its own consecutive slice of the shuffled assignment
         self.offsets: dict[str, int] = {}
-        pos = 0
-        for k in self.kinds:
-            self.offsets[k] = pos
-            pos += self.counts[k]
+        position = 0
+        for kind in self.kinds:
+            self.offsets[kind] = position
+            position += self.counts[kind]
 
     def _assign(self) -> array:
         """Every entity once, plus the duplicates drawn at random, shuffled over all records."""
-        e = self.n_entities
-        assignment = array("I", range(e))
-        r = random.Random(mix(self.seed, 0xD0B))
-        if e:
-            assignment.extend(int(r.random() * e) for _ in range(self.rows - e))
-        r.shuffle(assignment)
+        entity_count = self.n_entities
+        assignment = array("I", range(entity_count))
+        rng = random.Random(mix(self.seed, 0xD0B))
+        if entity_count:
+            assignment.extend(
+                int(rng.random() * entity_count) for _ in range(self.rows - entity_count)
+            )
+        rng.shuffle(assignment)
         return assignment
 
-    def household_of(self, eid: int) -> tuple[Household, int]:
+    def household_of(self, entity_id: int) -> tuple[Household, int]:
         """(household, index of the entity inside it)."""
-        ent_hh = self.layout.ent_hh
-        hid = ent_hh[eid]
-        kind = self.layout.hh_kind[hid]
-        if kind == 0:
-            return make_household(self.seed, hid, 0, eid, 1), 0
-        first = eid
-        while first > 0 and ent_hh[first - 1] == hid:
+        entity_household = self.layout.entity_household
+        household_id = entity_household[entity_id]
+        kind = self.layout.household_kind[household_id]
+        if kind == HOUSEHOLD_SINGLE:
+            return make_household(self.seed, household_id, kind, entity_id, 1), 0
+        # members have consecutive entity ids: scan both ways for the household's first and last
+        first = entity_id
+        while first > 0 and entity_household[first - 1] == household_id:
             first -= 1
-        last = eid
-        n = len(ent_hh)
-        while last + 1 < n and ent_hh[last + 1] == hid:
+        last = entity_id
+        entity_total = len(entity_household)
+        while last + 1 < entity_total and entity_household[last + 1] == household_id:
             last += 1
-        return make_household(self.seed, hid, kind, first, last - first + 1), eid - first
+        household = make_household(self.seed, household_id, kind, first, last - first + 1)
+        return household, entity_id - first
 
     def records(self, kind: str) -> Iterator[tuple[int | str, int, int, tuple]]:
         """Yield ``(source_key, entity_id, household_id, row)`` for every record of ``kind``."""
-        src: SourceDef = SOURCES[kind]
-        idx = KINDS.index(kind)
-        r = random.Random(mix(self.seed, 0x5EC, idx))
-        keys = src.keys(random.Random(mix(self.seed, 0xCE1, idx)))
+        source: SourceDef = SOURCES[kind]
+        kind_index = KINDS.index(kind)
+        # separate streams for rows and keys: a source's keys never shift its rows
+        rng = random.Random(mix(self.seed, 0x5EC, kind_index))
+        keys = source.keys(random.Random(mix(self.seed, 0xCE1, kind_index)))
         start = self.offsets[kind]
-        assignment = self.assignment
-        household_of = self.household_of
-        row = src.row
-        for pos in range(start, start + self.counts[kind]):
-            eid = assignment[pos]
-            h, i = household_of(eid)
+        for position in range(start, start + self.counts[kind]):
+            entity_id = self.assignment[position]
+            household, member_index = self.household_of(entity_id)
             key = next(keys)
-            yield key, eid, h.hid, row(r, key, h, h.members[i])
+            row = source.row(rng, key, household, household.members[member_index])
+            yield key, entity_id, household.household_id, row
+
+
+def _manifest_entry(source: SourceDef, rows: int) -> DemoSource:
+    """The manifest entry of ``source``: its layout attributes, named as DemoSource's fields."""
+    layout = {
+        demo_field.name: getattr(source, demo_field.name)
+        for demo_field in fields(DemoSource)
+        if demo_field.name != "rows"
+    }
+    return DemoSource(rows=rows, **layout)
 
 
 def generate_demo_sources(
@@ -213,65 +238,46 @@ def generate_demo_sources(
     written = 0
     sources: list[DemoSource] = []
 
-    gt_tmp = out_dir / (GROUND_TRUTH_FILE + ".tmp")
-    with open(gt_tmp, "w", encoding="utf-8", newline="") as gt_file:
-        gt = csv.writer(gt_file, lineterminator="\n")
-        gt.writerow(GROUND_TRUTH_COLUMNS)
-        gt_row = gt.writerow
+    # every file is written under a .tmp name and renamed when complete, so that an interrupted
+    # run never leaves a truncated file that looks finished
+    ground_truth_temporary = out_dir / (GROUND_TRUTH_FILE + ".tmp")
+    with open(ground_truth_temporary, "w", encoding="utf-8", newline="") as ground_truth_file:
+        ground_truth = csv.writer(ground_truth_file, lineterminator="\n")
+        ground_truth.writerow(GROUND_TRUTH_COLUMNS)
 
         for kind in plan.kinds:
-            src = SOURCES[kind]
-            name = src.name
+            source = SOURCES[kind]
 
-            def rows_of(kind: str = kind, name: str = name) -> Iterator[tuple]:
+            def rows_of(kind: str = kind, name: str = source.name) -> Iterator[tuple]:
+                # the ground truth is written as the writer pulls rows: one pass, file order
                 nonlocal written
-                for key, eid, hid, row in plan.records(kind):
-                    gt_row((name, key, eid, hid))
+                for key, entity_id, household_id, row in plan.records(kind):
+                    ground_truth.writerow((name, key, entity_id, household_id))
                     written += 1
                     if progress is not None and written % PROGRESS_EVERY == 0:
                         progress(PROGRESS_EVERY)
                     yield row
 
-            target = out_dir / src.file
-            tmp = out_dir / (src.file + ".tmp")
-            WRITERS[src.format](tmp, src, rows_of())
-            os.replace(tmp, target)
-            sources.append(
-                DemoSource(
-                    name=name,
-                    kind=kind,
-                    file=src.file,
-                    format=src.format,
-                    rows=plan.counts[kind],
-                    key_column=src.key_column,
-                    columns=src.columns,
-                    table=src.table,
-                    sheet=src.sheet,
-                    delimiter=src.delimiter,
-                    encoding=src.encoding,
-                    bom=src.bom,
-                    line_terminator=src.line_terminator,
-                    quoting=src.quoting,
-                    date_format=src.date_format,
-                    notes=src.notes,
-                )
-            )
-    os.replace(gt_tmp, out_dir / GROUND_TRUTH_FILE)
+            temporary = out_dir / (source.file + ".tmp")
+            WRITERS[source.format](temporary, source, rows_of())
+            os.replace(temporary, out_dir / source.file)
+            sources.append(_manifest_entry(source, plan.counts[kind]))
+    os.replace(ground_truth_temporary, out_dir / GROUND_TRUTH_FILE)
     if progress is not None and written % PROGRESS_EVERY:
         progress(written % PROGRESS_EVERY)
 
     layout = plan.layout
-    multi = sum(v for k, v in layout.kind_counts.items() if k != "single")
+    multi_person = sum(count for kind, count in layout.kind_counts.items() if kind != "single")
     manifest = DemoManifest(
         seed=seed,
         rows=rows,
         entities=plan.n_entities,
         households=plan.n_households,
-        multi_person_households=multi,
+        multi_person_households=multi_person,
         duplicate_rate=round((rows - plan.n_entities) / rows, 6) if rows else 0.0,
         household_kinds=dict(layout.kind_counts),
         sources=tuple(sources),
-        split={SOURCES[k].name: plan.counts[k] for k in plan.kinds},
+        split={SOURCES[kind].name: plan.counts[kind] for kind in plan.kinds},
     )
     text = json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n"
     (out_dir / MANIFEST_FILE).write_text(text, encoding="utf-8")

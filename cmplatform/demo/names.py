@@ -11,11 +11,12 @@ from collections.abc import Mapping
 
 from faker.providers.person.en_US import Provider
 
-PARTS = 1_000_000_000
+PARTS_PER_BILLION = 1_000_000_000
 
 
 def _pool(weighted: Mapping[str, float]) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    return tuple(weighted), tuple(round(weight * PARTS) for weight in weighted.values())
+    """Split Faker's ``{name: share}`` mapping into names and integer weights (ppb)."""
+    return tuple(weighted), tuple(round(weight * PARTS_PER_BILLION) for weight in weighted.values())
 
 
 FEMALE_FIRST, FEMALE_FIRST_WEIGHTS = _pool(Provider.first_names_female)

@@ -43,39 +43,41 @@ _KEYBOARD_NEIGHBOURS = {
 }
 
 
-def typo(r: random.Random, s: str) -> str:
+def typo(rng: random.Random, text: str) -> str:
     """One transposition, deletion, substitution (keyboard neighbour) or doubled letter."""
-    n = len(s)
-    if n < 4:
-        return s
-    i = 1 + int(r.random() * (n - 2))  # never the first letter: people get that right
-    a, b = s[i], s[i + 1] if i + 1 < n else ""
-    if not a.isalpha():
-        return s
-    u = r.random()
-    if u < 0.35 and b.isalpha() and b.lower() != a.lower():
-        return s[:i] + b + a + s[i + 2 :]
-    if u < 0.60:
-        return s[:i] + s[i + 1 :]
-    if u < 0.85:
-        near = _KEYBOARD_NEIGHBOURS.get(a.lower())
-        if not near:
-            return s
-        c = near[int(r.random() * len(near))]
-        return s[:i] + (c.upper() if a.isupper() else c) + s[i + 1 :]
-    return s[:i] + a + s[i:]
+    length = len(text)
+    if length < 4:
+        return text
+    position = 1 + int(rng.random() * (length - 2))  # never the first letter: people get it right
+    letter = text[position]
+    next_letter = text[position + 1] if position + 1 < length else ""
+    if not letter.isalpha():
+        return text
+    roll = rng.random()
+    if roll < 0.35 and next_letter.isalpha() and next_letter.lower() != letter.lower():
+        return text[:position] + next_letter + letter + text[position + 2 :]
+    if roll < 0.60:
+        return text[:position] + text[position + 1 :]
+    if roll < 0.85:
+        neighbours = _KEYBOARD_NEIGHBOURS.get(letter.lower())
+        if not neighbours:
+            return text
+        neighbour = neighbours[int(rng.random() * len(neighbours))]
+        replacement = neighbour.upper() if letter.isupper() else neighbour
+        return text[:position] + replacement + text[position + 1 :]
+    return text[:position] + letter + text[position:]
 
 
-def whitespace(r: random.Random, s: str) -> str:
+def whitespace(rng: random.Random, text: str) -> str:
     """Leading / trailing / doubled inner whitespace."""
-    u = r.random()
-    if u < 0.4:
-        return s + " "
-    if u < 0.6:
-        return " " + s
-    if u < 0.9 and " " in s:
-        return s.replace(" ", "  ", 1)
-    return s + "  "
+    roll = rng.random()
+    if roll < 0.4:
+        return text + " "
+    if roll < 0.6:
+        return " " + text
+    if roll < 0.9 and " " in text:
+        return text.replace(" ", "  ", 1)
+    return text + "  "
 
 
 class Style:
@@ -88,13 +90,13 @@ class Style:
     nickname = 0.12
     typo_last = 0.09
     typo_street = 0.09
-    ws = 0.03
+    extra_whitespace = 0.03
     middle_full = 0.30
     middle_initial = 0.45
     middle_dot = 0.10  # rest: middle name left out
     drop_suffix = 0.22
     plus4 = 0.25
-    plus4_nodash = 0.03
+    plus4_no_dash = 0.03
     zip_lost_zero = 0.0
     state_full = 0.02
     missing_address = 0.20
@@ -106,75 +108,85 @@ class Style:
     phone_styles = Pool(range(10), (30, 20, 8, 5, 15, 4, 2, 3, 5, 8))
 
 
-def missing(r: random.Random, st: Style) -> str | None:
-    return None if r.random() < st.null_share else ""
+def missing(rng: random.Random, style: Style) -> str | None:
+    """A missing value as this source writes it: ``None`` (NULL) or ``""``."""
+    return None if rng.random() < style.null_share else ""
 
 
-def case(r: random.Random, st: Style) -> int:
-    """0 = as spelled, 1 = UPPER, 2 = lower (decided once per record)."""
-    u = r.random()
-    if u < st.upper:
-        return 1
-    if u < st.upper + st.lower:
-        return 2
-    return 0
+# case modes, decided once per record so that all of a record's fields agree
+CASE_AS_SPELLED = 0
+CASE_UPPER = 1
+CASE_LOWER = 2
 
 
-def apply_case(s: str, mode: int) -> str:
-    if mode == 1:
-        return s.upper()
-    if mode == 2:
-        return s.lower()
-    return s
+def choose_case_mode(rng: random.Random, style: Style) -> int:
+    """:data:`CASE_AS_SPELLED`, :data:`CASE_UPPER` or :data:`CASE_LOWER` for one record."""
+    roll = rng.random()
+    if roll < style.upper:
+        return CASE_UPPER
+    if roll < style.upper + style.lower:
+        return CASE_LOWER
+    return CASE_AS_SPELLED
 
 
-def phone(r: random.Random, digits: str, st: Style) -> str:
-    if r.random() < st.bad_phone:
-        return reference.BAD_PHONES[int(r.random() * len(reference.BAD_PHONES))]
-    a, e, n = digits[:3], digits[3:6], digits[6:]
-    k = st.phone_styles.pick(r)
-    if k == 0:
-        return f"({a}) {e}-{n}"
-    if k == 1:
-        return f"{a}-{e}-{n}"
-    if k == 2:
-        return f"{a}.{e}.{n}"
-    if k == 3:
-        return f"+1 {a}-{e}-{n}"
-    if k == 4:
+def apply_case(text: str, case_mode: int) -> str:
+    """``text`` in the record's case mode."""
+    if case_mode == CASE_UPPER:
+        return text.upper()
+    if case_mode == CASE_LOWER:
+        return text.lower()
+    return text
+
+
+def phone(rng: random.Random, digits: str, style: Style) -> str:
+    """Ten phone digits in one of ten common formats, or now and then a junk value."""
+    if rng.random() < style.bad_phone:
+        return reference.BAD_PHONES[int(rng.random() * len(reference.BAD_PHONES))]
+    area, exchange, line = digits[:3], digits[3:6], digits[6:]
+    phone_style = style.phone_styles.pick(rng)
+    if phone_style == 0:
+        return f"({area}) {exchange}-{line}"
+    if phone_style == 1:
+        return f"{area}-{exchange}-{line}"
+    if phone_style == 2:
+        return f"{area}.{exchange}.{line}"
+    if phone_style == 3:
+        return f"+1 {area}-{exchange}-{line}"
+    if phone_style == 4:
         return digits
-    if k == 5:
-        return f"1-{a}-{e}-{n}"
-    if k == 6:
-        return f"{a} {e} {n} x{1 + int(r.random() * 400)}"
-    if k == 7:
+    if phone_style == 5:
+        return f"1-{area}-{exchange}-{line}"
+    if phone_style == 6:
+        return f"{area} {exchange} {line} x{1 + int(rng.random() * 400)}"
+    if phone_style == 7:
         return f"+1{digits}"
-    if k == 8:
-        return f"({a}){e}-{n}"
-    return f"{a} {e} {n}"
+    if phone_style == 8:
+        return f"({area}){exchange}-{line}"
+    return f"{area} {exchange} {line}"
 
 
 # ---------------------------------------------------------------------------------------------
 # names
 
 
-def _last(r: random.Random, last: str, st: Style) -> str:
+def _last_name(rng: random.Random, last: str, style: Style) -> str:
+    """Apostrophes, spaces and hyphens are where last names differ between systems."""
     if "'" in last:
-        u = r.random()
-        if u < 0.15:
+        roll = rng.random()
+        if roll < 0.15:
             last = last.replace("'", "")
-        elif u < 0.25:
+        elif roll < 0.25:
             last = last.replace("'", " ")
-        elif u < 0.25 + st.curly_apostrophe:
+        elif roll < 0.25 + style.curly_apostrophe:
             last = last.replace("'", "\u2019")
     elif " " in last or "-" in last or "." in last:
-        u = r.random()
-        if u < 0.15:
+        roll = rng.random()
+        if roll < 0.15:
             last = last.replace(" ", "").replace(".", "")
-        elif u < 0.25:
+        elif roll < 0.25:
             last = last.replace("-", " ").replace("St.", "Saint")
-    if r.random() < st.typo_last:
-        last = typo(r, last)
+    if rng.random() < style.typo_last:
+        last = typo(rng, last)
     return last
 
 
@@ -187,181 +199,216 @@ _SUFFIX_SPELLINGS = {
 }
 
 
-def name_parts(r: random.Random, p: Person, st: Style) -> tuple[str, str, str, str]:
+def name_parts(rng: random.Random, person: Person, style: Style) -> tuple[str, str, str, str]:
     """(first, middle-as-written, last, suffix) after noise; '' for a left-out part."""
-    first = p.first
-    if r.random() < st.nickname:
-        nicks = NICKNAMES.get(first)
-        if nicks:
-            first = nicks[int(r.random() * len(nicks))]
-    last = _last(r, p.last, st)
-    if r.random() < st.strip_accents:
+    first = person.first
+    if rng.random() < style.nickname:
+        nicknames = NICKNAMES.get(first)
+        if nicknames:
+            first = nicknames[int(rng.random() * len(nicknames))]
+    last = _last_name(rng, person.last, style)
+    if rng.random() < style.strip_accents:
         first = first.translate(ASCII_FOLD)
         last = last.translate(ASCII_FOLD)
-    middle = p.middle
+    middle = person.middle
     if middle:
-        u = r.random()
-        if u < st.middle_full:
+        roll = rng.random()
+        if roll < style.middle_full:
             pass
-        elif u < st.middle_full + st.middle_initial:
+        elif roll < style.middle_full + style.middle_initial:
             middle = middle[0]
-        elif u < st.middle_full + st.middle_initial + st.middle_dot:
+        elif roll < style.middle_full + style.middle_initial + style.middle_dot:
             middle = middle[0] + "."
         else:
             middle = ""
-    suffix = p.suffix
+    suffix = person.suffix
     if suffix:
-        if r.random() < st.drop_suffix:
+        if rng.random() < style.drop_suffix:
             suffix = ""
         else:
             spellings = _SUFFIX_SPELLINGS[suffix]
-            suffix = spellings[int(r.random() * len(spellings))]
+            suffix = spellings[int(rng.random() * len(spellings))]
     return first, middle, last, suffix
 
 
-# full-name layouts
-LFM, LSFM, LFM_NOCOMMA, FML, FML_COMMA, TFL, FL = range(7)
+# full-name layouts, e.g. for John A Smith Jr (Mr.):
+LAST_FIRST_MIDDLE = 0  # Smith, John A Jr
+LAST_SUFFIX_FIRST_MIDDLE = 1  # Smith Jr, John A
+LAST_FIRST_MIDDLE_NO_COMMA = 2  # Smith John A Jr
+FIRST_MIDDLE_LAST = 3  # John A Smith Jr
+FIRST_MIDDLE_LAST_COMMA = 4  # John A Smith, Jr
+TITLE_FIRST_LAST = 5  # Mr. John Smith Jr
+FIRST_LAST = 6  # John Smith
 
 
-def full_name(r: random.Random, p: Person, st: Style, layouts: Pool) -> str:
-    first, middle, last, suffix = name_parts(r, p, st)
-    k = layouts.pick(r)
-    if k == LFM or (k == LSFM and not suffix):
-        head = f"{last}, {first}"
-        parts = [head, middle, suffix]
-    elif k == LSFM:
+def full_name(rng: random.Random, person: Person, style: Style, layouts: Pool[int]) -> str:
+    """The whole name in one column, in a layout drawn from ``layouts``."""
+    first, middle, last, suffix = name_parts(rng, person, style)
+    layout = layouts.pick(rng)
+    if layout == LAST_FIRST_MIDDLE or (layout == LAST_SUFFIX_FIRST_MIDDLE and not suffix):
+        parts = [f"{last}, {first}", middle, suffix]
+    elif layout == LAST_SUFFIX_FIRST_MIDDLE:
         parts = [f"{last} {suffix}, {first}", middle]
-    elif k == LFM_NOCOMMA:
+    elif layout == LAST_FIRST_MIDDLE_NO_COMMA:
         parts = [last, first, middle, suffix]
-    elif k == FML:
+    elif layout == FIRST_MIDDLE_LAST:
         parts = [first, middle, last, suffix]
-    elif k == FML_COMMA:
+    elif layout == FIRST_MIDDLE_LAST_COMMA:
         parts = [first, middle, last + ("," if suffix else ""), suffix]
-    elif k == TFL:
-        parts = [p.title, first, last, suffix]
+    elif layout == TITLE_FIRST_LAST:
+        parts = [person.title, first, last, suffix]
     else:
         parts = [first, last]
-    return " ".join(x for x in parts if x)
+    return " ".join(part for part in parts if part)
 
 
 # ---------------------------------------------------------------------------------------------
 # addresses
 
-_CR = ("County Road", "CR", "Co Rd", "County Rd", "CR")
-_FM = ("FM", "FM", "FM Rd", "Farm to Market Road", "F.M.")
-_HWY = ("Hwy", "Highway", "State Hwy", "Hwy")
-_RR = ("RR", "Rural Route", "Rt", "RR#", "Route")
+_COUNTY_ROAD_SPELLINGS = ("County Road", "CR", "Co Rd", "County Rd", "CR")
+_FARM_TO_MARKET_SPELLINGS = ("FM", "FM", "FM Rd", "Farm to Market Road", "F.M.")
+_HIGHWAY_SPELLINGS = ("Hwy", "Highway", "State Hwy", "Hwy")
+_RURAL_ROUTE_SPELLINGS = ("RR", "Rural Route", "Rt", "RR#", "Route")
 
 
-def _pick(r: random.Random, seq: tuple[str, ...]) -> str:
-    return seq[int(r.random() * len(seq))]
+def _pick(rng: random.Random, choices: tuple[str, ...]) -> str:
+    """One of ``choices``, uniformly (repeat an entry to weight it)."""
+    return choices[int(rng.random() * len(choices))]
 
 
-def street_line(r: random.Random, a: Address, st: Style, unit_sep: str = " ") -> str:
-    """The first address line, e.g. ``1200 NW 23rd St, Apt 4``; ``unit_sep`` joins the unit."""
-    kind = a.kind
+def street_line(
+    rng: random.Random, address: Address, style: Style, unit_separator: str = " "
+) -> str:
+    """The first address line, e.g. ``1200 NW 23rd St, Apt 4`` (``unit_separator`` = ``", "``)."""
+    kind = address.kind
     if kind == "pobox":
-        return f"{_pick(r, reference.PO_BOX_SPELLINGS)} {a.number}"
+        return f"{_pick(rng, reference.PO_BOX_SPELLINGS)} {address.number}"
     if kind == "rural":
-        road = a.street
+        road = address.street
         if road == "RR":
-            return f"{_pick(r, _RR)} {a.number} Box {a.box}"
+            return f"{_pick(rng, _RURAL_ROUTE_SPELLINGS)} {address.number} Box {address.box}"
         if road == "HC":
-            return f"HC {a.number} Box {a.box}" if r.random() < 0.7 else f"HC{a.number} BOX {a.box}"
-        name = _pick(r, _CR if road == "CR" else _FM if road == "FM" else _HWY)
-        return f"{a.number} {name} {a.box}"
-    parts = [a.number]
-    if a.predir >= 0:
-        full, abbr = reference.DIRECTIONS[a.predir]
-        u = r.random()
-        parts.append(full if u < 0.18 else abbr + "." if u < 0.28 else abbr)
-    name = a.street
-    if r.random() < st.typo_street and not name[0].isdigit():
-        name = typo(r, name)
+            if rng.random() < 0.7:
+                return f"HC {address.number} Box {address.box}"
+            return f"HC{address.number} BOX {address.box}"
+        if road == "CR":
+            spellings = _COUNTY_ROAD_SPELLINGS
+        elif road == "FM":
+            spellings = _FARM_TO_MARKET_SPELLINGS
+        else:
+            spellings = _HIGHWAY_SPELLINGS
+        return f"{address.number} {_pick(rng, spellings)} {address.box}"
+    parts = [address.number]
+    if address.pre_direction >= 0:
+        full_word, abbreviation = reference.DIRECTIONS[address.pre_direction]
+        roll = rng.random()
+        if roll < 0.18:
+            parts.append(full_word)
+        else:
+            parts.append(abbreviation + "." if roll < 0.28 else abbreviation)
+    name = address.street
+    # ordinal streets ("23rd") are typed from the digits and rarely misspelled
+    if rng.random() < style.typo_street and not name[0].isdigit():
+        name = typo(rng, name)
     parts.append(name)
-    if a.stype >= 0:
-        full, abbr, others = reference.STREET_TYPES[a.stype]
-        u = r.random()
-        parts.append(full if u < 0.25 else abbr if u < 0.85 else _pick(r, others))
-    elif r.random() < 0.3:
+    if address.street_type >= 0:
+        full_word, abbreviation, other_spellings = reference.STREET_TYPES[address.street_type]
+        roll = rng.random()
+        if roll < 0.25:
+            parts.append(full_word)
+        else:
+            parts.append(abbreviation if roll < 0.85 else _pick(rng, other_spellings))
+    elif rng.random() < 0.3:
         parts.append("St")  # the type was never part of the true address: a wrong guess
-    if a.postdir >= 0:
-        full, abbr = reference.DIRECTIONS[a.postdir]
-        parts.append(full if r.random() < 0.3 else abbr)
+    if address.post_direction >= 0:
+        full_word, abbreviation = reference.DIRECTIONS[address.post_direction]
+        parts.append(full_word if rng.random() < 0.3 else abbreviation)
     line = " ".join(parts)
-    if a.unit_kind:
-        spelling = _pick(r, reference.UNIT_SPELLINGS[a.unit_kind])
+    if address.unit_kind:
+        spelling = _pick(rng, reference.UNIT_SPELLINGS[address.unit_kind])
+        # "#" and "Apt " already end in the separator the unit number needs
         glue = "" if spelling.endswith(("#", " ")) else " "
-        line = f"{line}{unit_sep}{spelling}{glue}{a.unit}"
+        line = f"{line}{unit_separator}{spelling}{glue}{address.unit}"
     return line
 
 
-def zip_code(r: random.Random, a: Address, st: Style) -> str:
-    u = r.random()
-    if u < st.plus4:
-        z = f"{a.zip5}-{a.plus4}"
-    elif u < st.plus4 + st.plus4_nodash:
-        z = a.zip5 + a.plus4
+def zip_code(rng: random.Random, address: Address, style: Style) -> str:
+    """ZIP, ZIP+4 (with or without the dash), sometimes with its leading zero lost."""
+    roll = rng.random()
+    if roll < style.plus4:
+        written = f"{address.zip5}-{address.plus4}"
+    elif roll < style.plus4 + style.plus4_no_dash:
+        written = address.zip5 + address.plus4
     else:
-        z = a.zip5
-    if z[0] == "0" and r.random() < st.zip_lost_zero:
-        z = z[1:]
-    return z
+        written = address.zip5
+    # spreadsheets that took the ZIP for a number dropped the zero of New England ZIPs
+    if written[0] == "0" and rng.random() < style.zip_lost_zero:
+        written = written[1:]
+    return written
 
 
-def state(r: random.Random, a: Address, st: Style) -> str:
-    if r.random() < st.state_full:
-        return reference.STATE_NAMES[a.loc.state]
-    return a.loc.state
+def state(rng: random.Random, address: Address, style: Style) -> str:
+    """The state's postal code, now and then its full name."""
+    if rng.random() < style.state_full:
+        return reference.STATE_NAMES[address.location.state]
+    return address.location.state
 
 
-def county(r: random.Random, a: Address) -> str:
-    word = "Parish" if a.loc.state == "LA" else "County"
-    u = r.random()
-    if u < 0.55:
-        return a.loc.county
-    if u < 0.9:
-        return f"{a.loc.county} {word}"
-    return f"{a.loc.county} {'Par' if word == 'Parish' else 'Co'}"
+def county(rng: random.Random, address: Address) -> str:
+    """The county name, with or without the word "County" ("Parish" in Louisiana)."""
+    word = "Parish" if address.location.state == "LA" else "County"
+    roll = rng.random()
+    if roll < 0.55:
+        return address.location.county
+    if roll < 0.9:
+        return f"{address.location.county} {word}"
+    return f"{address.location.county} {'Par' if word == 'Parish' else 'Co'}"
 
 
-def city(r: random.Random, a: Address, st: Style) -> str:
-    c = a.loc.city
-    if c.startswith("St. ") and r.random() < 0.4:
-        c = ("St " if r.random() < 0.5 else "Saint ") + c[4:]
-    return c
+def city(rng: random.Random, address: Address, style: Style) -> str:
+    """The city; "St. Louis" is also written "St Louis" or "Saint Louis"."""
+    name = address.location.city
+    if name.startswith("St. ") and rng.random() < 0.4:
+        name = ("St " if rng.random() < 0.5 else "Saint ") + name[4:]
+    return name
 
 
 # ---------------------------------------------------------------------------------------------
 # the person's state at the record's date
 
 
-def current_address(h: Household, when: int) -> Address:
-    return h.addr_new if when >= h.move_day else h.addr
+def current_address(household: Household, when: int) -> Address:
+    """The household's address on day ``when`` (before or after its move)."""
+    return household.new_address if when >= household.move_day else household.address
 
 
-def current_landline(h: Household, when: int) -> str | None:
-    return h.landline_new if when >= h.move_day else h.landline
+def current_landline(household: Household, when: int) -> str | None:
+    """The household's landline on day ``when`` (before or after its move)."""
+    return household.new_landline if when >= household.move_day else household.landline
 
 
-def current_cell(p: Person, when: int) -> str | None:
-    if p.cell_new is not None and when >= p.cell_day:
-        return p.cell_new
-    return p.cell
+def current_cell(person: Person, when: int) -> str | None:
+    """The person's cell number on day ``when``."""
+    if person.new_cell is not None and when >= person.cell_change_day:
+        return person.new_cell
+    return person.cell
 
 
-def email(r: random.Random, h: Household, p: Person, st: Style) -> str | None:
-    e = p.email
-    if h.family_email is not None and (e is None or r.random() < p.family_email_share):
-        e = h.family_email
-    if e is None or r.random() < st.missing_email:
+def email(rng: random.Random, household: Household, person: Person, style: Style) -> str | None:
+    """The e-mail given in this record: own or the family's, with case / whitespace noise."""
+    address = person.email
+    if household.family_email is not None and (
+        address is None or rng.random() < person.family_email_share
+    ):
+        address = household.family_email
+    if address is None or rng.random() < style.missing_email:
         return None
-    u = r.random()
-    if u < 0.07:
-        return e.upper()
-    if u < 0.14:
-        local, _, domain = e.partition("@")
-        return f"{local.title()}@{domain.capitalize()}"
-    if u < 0.16:
-        return e + " "
-    return e
+    roll = rng.random()
+    if roll < 0.07:
+        return address.upper()
+    if roll < 0.14:
+        local_part, _, domain = address.partition("@")
+        return f"{local_part.title()}@{domain.capitalize()}"
+    if roll < 0.16:
+        return address + " "
+    return address

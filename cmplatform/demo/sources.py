@@ -7,22 +7,24 @@ order of its file. Writers (``writers.py``) only serialise those tuples.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from collections.abc import Iterator
 
 from . import reference, render
 from .people import NICKNAMES, Household, Person, Pool, day
 from .render import (
-    FL,
-    FML,
-    FML_COMMA,
-    LFM,
-    LFM_NOCOMMA,
-    LSFM,
-    TFL,
+    CASE_UPPER,
+    FIRST_LAST,
+    FIRST_MIDDLE_LAST,
+    FIRST_MIDDLE_LAST_COMMA,
+    LAST_FIRST_MIDDLE,
+    LAST_FIRST_MIDDLE_NO_COMMA,
+    LAST_SUFFIX_FIRST_MIDDLE,
+    TITLE_FIRST_LAST,
     Style,
     apply_case,
-    case,
+    choose_case_mode,
     current_address,
     current_cell,
     current_landline,
@@ -30,24 +32,50 @@ from .render import (
     whitespace,
 )
 
-_FROMORD = dt.date.fromordinal
+
+def _iso_date(ordinal: int) -> str:
+    """``YYYY-MM-DD`` of a proleptic ordinal."""
+    date = dt.date.fromordinal(ordinal)
+    return f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
 
 
-def _ymd(d: int) -> str:
-    x = _FROMORD(d)
-    return f"{x.year:04d}-{x.month:02d}-{x.day:02d}"
+def _us_date(ordinal: int) -> str:
+    """``MM/DD/YYYY`` of a proleptic ordinal."""
+    date = dt.date.fromordinal(ordinal)
+    return f"{date.month:02d}/{date.day:02d}/{date.year:04d}"
 
 
-def _mdy(d: int) -> str:
-    x = _FROMORD(d)
-    return f"{x.month:02d}/{x.day:02d}/{x.year:04d}"
+def _clock_time(seconds: int) -> str:
+    """``HH:MM:SS`` of a number of seconds after midnight."""
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def _hms(s: int) -> str:
-    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+def _numbered_keys(start: int) -> Iterator[int]:
+    """``start + 1``, ``start + 2``, ...: the keys of a file nobody deleted rows from."""
+    return itertools.count(start + 1)
+
+
+def _keys_with_gaps(
+    rng: random.Random, start: int, consecutive_share: float, largest_step: int
+) -> Iterator[int]:
+    """Increasing keys after ``start`` with the gaps of deleted rows.
+
+    The next key is one higher with probability ``consecutive_share``, otherwise 2 to
+    ``largest_step`` higher.
+    """
+    key = start
+    while True:
+        key += 1 if rng.random() < consecutive_share else 2 + int(rng.random() * (largest_step - 1))
+        yield key
 
 
 class SourceDef:
+    """One legacy source: its file layout and how it spells a record.
+
+    The layout attributes are the fields of ``generator.DemoSource`` except ``rows``; the
+    manifest entry of a source is built from them by name.
+    """
+
     name: str
     kind: str
     file: str
@@ -65,26 +93,37 @@ class SourceDef:
     notes: str = ""
     style: Style
 
-    def keys(self, r: random.Random) -> Iterator[int | str]:
+    def keys(self, rng: random.Random) -> Iterator[int | str]:
+        """The record keys, in file order (an endless iterator)."""
         raise NotImplementedError
 
-    def row(self, r: random.Random, key: int | str, h: Household, p: Person) -> tuple:
+    def row(
+        self, rng: random.Random, key: int | str, household: Household, person: Person
+    ) -> tuple:
+        """One record of ``person`` as this source spells it, in the order of ``columns``."""
         raise NotImplementedError
 
 
 def _phones(
-    r: random.Random, h: Household, p: Person, when: int, st: Style
+    rng: random.Random, household: Household, person: Person, when: int, style: Style
 ) -> tuple[str | None, str | None]:
     """(landline, cell) as written, each possibly missing."""
-    land = current_landline(h, when)
-    cell = current_cell(p, when)
-    land_s = render.phone(r, land, st) if land and r.random() >= st.missing_phone else None
-    cell_s = render.phone(r, cell, st) if cell and r.random() >= st.missing_phone else None
-    return land_s, cell_s
+    landline = current_landline(household, when)
+    cell = current_cell(person, when)
+    if landline and rng.random() >= style.missing_phone:
+        written_landline = render.phone(rng, landline, style)
+    else:
+        written_landline = None
+    if cell and rng.random() >= style.missing_phone:
+        written_cell = render.phone(rng, cell, style)
+    else:
+        written_cell = None
+    return written_landline, written_cell
 
 
-def _noisy(r: random.Random, s: str, st: Style) -> str:
-    return whitespace(r, s) if r.random() < st.ws else s
+def _noisy(rng: random.Random, text: str, style: Style) -> str:
+    """``text``, now and then with stray whitespace."""
+    return whitespace(rng, text) if rng.random() < style.extra_whitespace else text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,10 +142,23 @@ class _OwnersStyle(Style):
     phone_styles = Pool(range(10), (40, 25, 5, 1, 20, 2, 2, 0, 3, 2))
 
 
-_LEGACY_LAYOUTS = Pool((LFM, LSFM, LFM_NOCOMMA, FML, FML_COMMA, FL, TFL), (58, 6, 12, 14, 3, 6, 1))
+_LEGACY_LAYOUTS = Pool(
+    (
+        LAST_FIRST_MIDDLE,
+        LAST_SUFFIX_FIRST_MIDDLE,
+        LAST_FIRST_MIDDLE_NO_COMMA,
+        FIRST_MIDDLE_LAST,
+        FIRST_MIDDLE_LAST_COMMA,
+        FIRST_LAST,
+        TITLE_FIRST_LAST,
+    ),
+    (58, 6, 12, 14, 3, 6, 1),
+)
 
 
 class LegacyOwners(SourceDef):
+    """The MySQL 5.7 CRM dump: one upper-case full-name column with title-record tails."""
+
     name = "legacy_owners"
     kind = "mysql_dump"
     file = "legacy_owners.sql"
@@ -138,88 +190,100 @@ class LegacyOwners(SourceDef):
         "NULL. Rare control characters (CR/LF, NUL, Ctrl-Z, backslash) inside strings."
     )
     style = _OwnersStyle()
-    _status = Pool(reference.LEAD_STATUSES, reference.LEAD_STATUS_WEIGHTS)
+    _lead_status_pool = Pool(reference.LEAD_STATUSES, reference.LEAD_STATUS_WEIGHTS)
 
-    def keys(self, r: random.Random) -> Iterator[int]:
-        k = 100_000
-        while True:
-            k += 1 if r.random() < 0.93 else 2 + int(r.random() * 6)
-            yield k
+    def keys(self, rng: random.Random) -> Iterator[int]:
+        return _keys_with_gaps(rng, start=100_000, consecutive_share=0.93, largest_step=7)
 
-    def row(self, r: random.Random, key: int | str, h: Household, p: Person) -> tuple:
-        st = self.style
-        created = day(2006, 1, 1) + int(r.random() * 4748)
-        created_s = int(r.random() * 86400)
-        updated = min(created + int(r.random() ** 2 * 1600), day(2019, 6, 28))
-        updated_s = int(r.random() * 86400)
-        if updated == created and updated_s < created_s:
-            created_s, updated_s = updated_s, created_s
+    def row(
+        self, rng: random.Random, key: int | str, household: Household, person: Person
+    ) -> tuple:
+        style = self.style
+        created = day(2006, 1, 1) + int(rng.random() * 4748)
+        created_second = int(rng.random() * 86400)
+        # squared: most records were touched soon after they were created, few years later
+        updated = min(created + int(rng.random() ** 2 * 1600), day(2019, 6, 28))
+        updated_second = int(rng.random() * 86400)
+        if updated == created and updated_second < created_second:
+            created_second, updated_second = updated_second, created_second
         when = updated
-        cm = case(r, st)
-        name = render.full_name(r, p, st, _LEGACY_LAYOUTS)
-        u = r.random()
-        if u < 0.02:
-            name += reference.OWNER_NAME_TAILS[int(r.random() * len(reference.OWNER_NAME_TAILS))]
-        elif u < 0.023:
+        case_mode = choose_case_mode(rng, style)
+        name = render.full_name(rng, person, style, _LEGACY_LAYOUTS)
+        roll = rng.random()
+        if roll < 0.02:
+            tails = reference.OWNER_NAME_TAILS
+            name += tails[int(rng.random() * len(tails))]
+        elif roll < 0.023:
             name = "Estate of " + name
-        elif u < 0.027 and p.first in NICKNAMES:
-            nick = NICKNAMES[p.first][0]
-            name = name.replace(p.first, f'{p.first} "{nick}"', 1)
-        elif u < 0.029:
+        elif roll < 0.027 and person.first in NICKNAMES:
+            nickname = NICKNAMES[person.first][0]
+            name = name.replace(person.first, f'{person.first} "{nickname}"', 1)
+        elif roll < 0.029:
             name += "\0"  # NUL left behind by an old import
-        name = _noisy(r, apply_case(name, cm), st)
-        a = current_address(h, when)
-        if r.random() < st.missing_address:
-            addr = city = state = zip_ = county = missing(r, st)
-            if r.random() < 0.5:  # street missing, city / state / ZIP still there
-                city, state, zip_ = a.loc.city.upper(), a.loc.state, a.zip5
+        name = _noisy(rng, apply_case(name, case_mode), style)
+        address = current_address(household, when)
+        if rng.random() < style.missing_address:
+            street = city = state = zip_code = county = missing(rng, style)
+            if rng.random() < 0.5:  # street missing, city / state / ZIP still there
+                city = address.location.city.upper()
+                state = address.location.state
+                zip_code = address.zip5
         else:
-            addr = render.street_line(r, a, st)
-            u = r.random()
-            if u < 0.003:
-                addr = "C\\O " + addr  # c/o typed with a backslash
-            elif u < 0.005:
-                addr += "\x1a"  # Ctrl-Z from a DOS-era file
-            elif u < 0.009:  # the whole address pasted into line 1 (Windows line break)
-                addr = f"{addr}\r\n{a.loc.city} {a.loc.state} {a.zip5}"
-            elif u < 0.011:
-                addr = f"{addr}\n{a.loc.city}, {a.loc.state}"
-            addr = _noisy(r, apply_case(addr, cm), st)
-            city = apply_case(render.city(r, a, st), cm)
-            state = render.state(r, a, st)
-            zip_ = render.zip_code(r, a, st)
-            county = apply_case(render.county(r, a), 1 if r.random() < 0.8 else cm)
-            if r.random() < 0.04:
-                county = missing(r, st)
-        land, cell = _phones(r, h, p, when, st)
-        if land is None:
+            street = render.street_line(rng, address, style)
+            roll = rng.random()
+            if roll < 0.003:
+                street = "C\\O " + street  # c/o typed with a backslash
+            elif roll < 0.005:
+                street += "\x1a"  # Ctrl-Z from a DOS-era file
+            elif roll < 0.009:  # the whole address pasted into line 1 (Windows line break)
+                location = address.location
+                street = f"{street}\r\n{location.city} {location.state} {address.zip5}"
+            elif roll < 0.011:
+                street = f"{street}\n{address.location.city}, {address.location.state}"
+            street = _noisy(rng, apply_case(street, case_mode), style)
+            city = apply_case(render.city(rng, address, style), case_mode)
+            state = render.state(rng, address, style)
+            zip_code = render.zip_code(rng, address, style)
+            # counties came from the upper-case title records, whatever the rest of the row did
+            county = apply_case(
+                render.county(rng, address), CASE_UPPER if rng.random() < 0.8 else case_mode
+            )
+            if rng.random() < 0.04:
+                county = missing(rng, style)
+        landline, cell = _phones(rng, household, person, when, style)
+        if landline is None:
             phone_1, phone_2 = cell, None
-        elif r.random() < 0.8:
-            phone_1, phone_2 = land, cell
+        elif rng.random() < 0.8:
+            phone_1, phone_2 = landline, cell
         else:
-            phone_1, phone_2 = cell, land
-        if phone_2 is None and r.random() < 0.5:
+            phone_1, phone_2 = cell, landline
+        if phone_2 is None and rng.random() < 0.5:
             phone_2 = ""
-        email = render.email(r, h, p, st)
-        if email is None and r.random() < 0.4:
+        email = render.email(rng, household, person, style)
+        if email is None and rng.random() < 0.4:
             email = ""
-        u = r.random()
-        status = None if u < 0.05 else "" if u < 0.08 else self._status.pick(r)
-        created_at = f"{_ymd(created)} {_hms(created_s)}"
-        u = r.random()
-        if u < 0.02:
-            updated_at = None
-        elif u < 0.023:
-            updated_at = "0000-00-00 00:00:00"
+        roll = rng.random()
+        if roll < 0.05:
+            status = None
+        elif roll < 0.08:
+            status = ""
         else:
-            updated_at = f"{_ymd(updated)} {_hms(updated_s)}"
+            status = self._lead_status_pool.pick(rng)
+        created_at = f"{_iso_date(created)} {_clock_time(created_second)}"
+        roll = rng.random()
+        if roll < 0.02:
+            updated_at = None
+        elif roll < 0.023:
+            updated_at = "0000-00-00 00:00:00"  # MySQL's "zero date" from a lax old sql_mode
+        else:
+            updated_at = f"{_iso_date(updated)} {_clock_time(updated_second)}"
         return (
             key,
             name,
-            addr,
+            street,
             city,
             state,
-            zip_,
+            zip_code,
             county,
             phone_1,
             phone_2,
@@ -246,6 +310,8 @@ class _ContactsStyle(Style):
 
 
 class LegacyContacts(SourceDef):
+    """The SQLite contacts table: split, mostly title-case name columns."""
+
     name = "legacy_contacts"
     kind = "sqlite"
     file = "legacy_contacts.sqlite"
@@ -276,52 +342,57 @@ class LegacyContacts(SourceDef):
     )
     style = _ContactsStyle()
 
-    def keys(self, r: random.Random) -> Iterator[int]:
-        k = 0
-        while True:
-            k += 1 if r.random() < 0.97 else 2 + int(r.random() * 3)
-            yield k
+    def keys(self, rng: random.Random) -> Iterator[int]:
+        return _keys_with_gaps(rng, start=0, consecutive_share=0.97, largest_step=4)
 
-    def row(self, r: random.Random, key: int | str, h: Household, p: Person) -> tuple:
-        st = self.style
-        when = day(2010, 1, 1) + int(r.random() * 4383)
-        cm = case(r, st)
-        first, middle, last, suffix = render.name_parts(r, p, st)
-        if middle and r.random() < 0.05:
+    def row(
+        self, rng: random.Random, key: int | str, household: Household, person: Person
+    ) -> tuple:
+        style = self.style
+        when = day(2010, 1, 1) + int(rng.random() * 4383)
+        case_mode = choose_case_mode(rng, style)
+        first, middle, last, suffix = render.name_parts(rng, person, style)
+        # typed into the wrong column: initial after the first name, suffix after the last
+        if middle and rng.random() < 0.05:
             first, middle = f"{first} {middle[0]}", ""
-        if suffix and r.random() < 0.08:
+        if suffix and rng.random() < 0.08:
             last, suffix = f"{last} {suffix}", ""
-        first = _noisy(r, apply_case(first, cm), st)
-        last = _noisy(r, apply_case(last, cm), st)
-        middle = apply_case(middle, cm) if middle else missing(r, st)
-        suffix = apply_case(suffix, cm) if suffix else missing(r, st)
-        a = current_address(h, when)
-        if r.random() < st.missing_address:
-            addr = city = state = zip_ = missing(r, st)
-            if r.random() < 0.5:
-                city, state, zip_ = render.city(r, a, st), a.loc.state, a.zip5
+        first = _noisy(rng, apply_case(first, case_mode), style)
+        last = _noisy(rng, apply_case(last, case_mode), style)
+        middle = apply_case(middle, case_mode) if middle else missing(rng, style)
+        suffix = apply_case(suffix, case_mode) if suffix else missing(rng, style)
+        address = current_address(household, when)
+        if rng.random() < style.missing_address:
+            street = city = state = zip_code = missing(rng, style)
+            if rng.random() < 0.5:
+                city = render.city(rng, address, style)
+                state = address.location.state
+                zip_code = address.zip5
         else:
-            addr = _noisy(r, apply_case(render.street_line(r, a, st), cm), st)
-            city = apply_case(render.city(r, a, st), cm)
-            state = render.state(r, a, st)
-            zip_ = render.zip_code(r, a, st)
-        land, cell = _phones(r, h, p, when, st)
-        email = render.email(r, h, p, st)
+            street = _noisy(
+                rng, apply_case(render.street_line(rng, address, style), case_mode), style
+            )
+            city = apply_case(render.city(rng, address, style), case_mode)
+            state = render.state(rng, address, style)
+            zip_code = render.zip_code(rng, address, style)
+        landline, cell = _phones(rng, household, person, when, style)
+        email = render.email(rng, household, person, style)
         if email is None:
-            email = missing(r, st)
-        stamp = f"{_ymd(when)}T{_hms(int(r.random() * 86400))}"
+            email = missing(rng, style)
+        stamp = f"{_iso_date(when)}T{_clock_time(int(rng.random() * 86400))}"
+        # the missing phones are drawn here, after the time stamp: keep this order (same bytes)
         return (
             key,
             first,
             middle,
             last,
             suffix,
-            addr,
+            street,
             city,
             state,
-            zip_,
-            land if land is not None else missing(r, st),
-            cell if cell is not None else missing(r, st),
+            zip_code,
+            landline if landline is not None else missing(rng, style),
+            cell if cell is not None else missing(rng, style),
             email,
             stamp,
         )
@@ -342,10 +413,12 @@ class _MailStyle(Style):
 
 
 # the 2024 mail drops went out on these days
-_MAIL_DROPS = tuple(day(2024, 1, 9) + 14 * i for i in range(26))
+_MAIL_DROPS = tuple(day(2024, 1, 9) + 14 * drop for drop in range(26))
 
 
 class MailCampaign(SourceDef):
+    """The 2024 mail campaign CSV: quoted commas, embedded newlines and nicknames in quotes."""
+
     name = "campaign_mail_2024"
     kind = "mail_csv"
     file = "campaign_mail_2024.csv"
@@ -377,41 +450,56 @@ class MailCampaign(SourceDef):
     )
     style = _MailStyle()
 
-    def keys(self, r: random.Random) -> Iterator[str]:
-        k = 0
-        while True:
-            k += 1
-            yield f"M24-{k:07d}"
+    def keys(self, rng: random.Random) -> Iterator[str]:
+        return (f"M24-{number:07d}" for number in _numbered_keys(start=0))
 
-    def row(self, r: random.Random, key: int | str, h: Household, p: Person) -> tuple:
-        st = self.style
-        when = _MAIL_DROPS[int(r.random() * len(_MAIL_DROPS))]
-        cm = case(r, st)
-        first, middle, last, suffix = render.name_parts(r, p, st)
-        if middle and r.random() < 0.12:
+    def row(
+        self, rng: random.Random, key: int | str, household: Household, person: Person
+    ) -> tuple:
+        style = self.style
+        when = _MAIL_DROPS[int(rng.random() * len(_MAIL_DROPS))]
+        case_mode = choose_case_mode(rng, style)
+        first, middle, last, suffix = render.name_parts(rng, person, style)
+        if middle and rng.random() < 0.12:
             first = f"{first} {middle[0]}"
-        elif r.random() < 0.01 and p.first in NICKNAMES:
-            nick = NICKNAMES[p.first][int(r.random() * len(NICKNAMES[p.first]))]
-            first = f'{p.first} "{nick}"'
-        if suffix and r.random() < 0.6:
+        elif rng.random() < 0.01 and person.first in NICKNAMES:
+            nicknames = NICKNAMES[person.first]
+            first = f'{person.first} "{nicknames[int(rng.random() * len(nicknames))]}"'
+        if suffix and rng.random() < 0.6:
             last = f"{last} {suffix}"
-        first = _noisy(r, apply_case(first, cm), st)
-        last = _noisy(r, apply_case(last, cm), st)
-        a = current_address(h, when)
-        if r.random() < st.missing_address:
-            addr = city = state = zip_ = county = ""
+        first = _noisy(rng, apply_case(first, case_mode), style)
+        last = _noisy(rng, apply_case(last, case_mode), style)
+        address = current_address(household, when)
+        if rng.random() < style.missing_address:
+            street = city = state = zip_code = county = ""
         else:
-            u = r.random()
-            sep = ", " if u < 0.65 else "\n" if u < 0.8 else " "
-            addr = _noisy(r, apply_case(render.street_line(r, a, st, sep), cm), st)
-            city = apply_case(render.city(r, a, st), cm)
-            state = render.state(r, a, st)
-            zip_ = render.zip_code(r, a, st)
-            county = render.county(r, a) if r.random() < 0.85 else ""
-        land, cell = _phones(r, h, p, when, st)
-        phone = cell if cell is not None and (land is None or r.random() < 0.6) else land
-        email = render.email(r, h, p, st) or ""
-        return (key, first, last, addr, city, state, zip_, county, phone or "", email, _mdy(when))
+            roll = rng.random()
+            unit_separator = ", " if roll < 0.65 else "\n" if roll < 0.8 else " "
+            street = _noisy(
+                rng,
+                apply_case(render.street_line(rng, address, style, unit_separator), case_mode),
+                style,
+            )
+            city = apply_case(render.city(rng, address, style), case_mode)
+            state = render.state(rng, address, style)
+            zip_code = render.zip_code(rng, address, style)
+            county = render.county(rng, address) if rng.random() < 0.85 else ""
+        landline, cell = _phones(rng, household, person, when, style)
+        phone = cell if cell is not None and (landline is None or rng.random() < 0.6) else landline
+        email = render.email(rng, household, person, style) or ""
+        return (
+            key,
+            first,
+            last,
+            street,
+            city,
+            state,
+            zip_code,
+            county,
+            phone or "",
+            email,
+            _us_date(when),
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,10 +518,23 @@ class _SmsStyle(Style):
     phone_styles = Pool(range(10), (10, 20, 5, 10, 35, 5, 0, 10, 3, 2))
 
 
-_SMS_LAYOUTS = Pool((LFM, LSFM, LFM_NOCOMMA, FML, FML_COMMA, TFL, FL), (30, 5, 5, 30, 7, 8, 15))
+_SMS_LAYOUTS = Pool(
+    (
+        LAST_FIRST_MIDDLE,
+        LAST_SUFFIX_FIRST_MIDDLE,
+        LAST_FIRST_MIDDLE_NO_COMMA,
+        FIRST_MIDDLE_LAST,
+        FIRST_MIDDLE_LAST_COMMA,
+        TITLE_FIRST_LAST,
+        FIRST_LAST,
+    ),
+    (30, 5, 5, 30, 7, 8, 15),
+)
 
 
 class SmsCampaign(SourceDef):
+    """The 2025 SMS campaign: cp1252 TSV without quoting, one mixed-layout name column."""
+
     name = "campaign_sms_2025"
     kind = "sms_tsv"
     file = "campaign_sms_2025.txt"
@@ -454,33 +555,39 @@ class SmsCampaign(SourceDef):
     )
     style = _SmsStyle()
 
-    def keys(self, r: random.Random) -> Iterator[int]:
-        k = 2_500_000
-        while True:
-            k += 1
-            yield k
+    def keys(self, rng: random.Random) -> Iterator[int]:
+        return _numbered_keys(start=2_500_000)
 
-    def row(self, r: random.Random, key: int | str, h: Household, p: Person) -> tuple:
-        st = self.style
-        when = day(2025, 1, 6) + int(r.random() * 175)
-        cm = case(r, st)
-        name = _noisy(r, apply_case(render.full_name(r, p, st, _SMS_LAYOUTS), cm), st)
-        land, cell = _phones(r, h, p, when, st)
-        if cell is None and r.random() < 0.5:
-            cell = land
-        a = current_address(h, when)
-        if r.random() < st.missing_address:
-            addr = city = state = zip_ = ""
-            if r.random() < 0.5:
-                city, state, zip_ = render.city(r, a, st), a.loc.state, a.zip5
+    def row(
+        self, rng: random.Random, key: int | str, household: Household, person: Person
+    ) -> tuple:
+        style = self.style
+        when = day(2025, 1, 6) + int(rng.random() * 175)
+        case_mode = choose_case_mode(rng, style)
+        name = _noisy(
+            rng, apply_case(render.full_name(rng, person, style, _SMS_LAYOUTS), case_mode), style
+        )
+        landline, cell = _phones(rng, household, person, when, style)
+        # the list vendor filled an empty cell column from the landline
+        if cell is None and rng.random() < 0.5:
+            cell = landline
+        address = current_address(household, when)
+        if rng.random() < style.missing_address:
+            street = city = state = zip_code = ""
+            if rng.random() < 0.5:
+                city = render.city(rng, address, style)
+                state = address.location.state
+                zip_code = address.zip5
         else:
-            addr = _noisy(r, apply_case(render.street_line(r, a, st), cm), st)
-            city = apply_case(render.city(r, a, st), cm)
-            state = render.state(r, a, st)
-            zip_ = render.zip_code(r, a, st)
-        secs = 8 * 3600 + int(r.random() * 12 * 3600)
-        texted = f"{_mdy(when)} {secs // 3600:02d}:{secs // 60 % 60:02d}"
-        return (key, name, cell or "", addr, city, state, zip_, texted)
+            street = _noisy(
+                rng, apply_case(render.street_line(rng, address, style), case_mode), style
+            )
+            city = apply_case(render.city(rng, address, style), case_mode)
+            state = render.state(rng, address, style)
+            zip_code = render.zip_code(rng, address, style)
+        seconds = 8 * 3600 + int(rng.random() * 12 * 3600)  # texts go out 8:00 to 20:00
+        texted = f"{_us_date(when)} {seconds // 3600:02d}:{seconds // 60 % 60:02d}"
+        return (key, name, cell or "", street, city, state, zip_code, texted)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -499,10 +606,21 @@ class _CallStyle(Style):
     missing_email = 0.08
 
 
-_CALL_LAYOUTS = Pool((LFM, FML, FL, TFL, LFM_NOCOMMA), (25, 40, 15, 10, 10))
+_CALL_LAYOUTS = Pool(
+    (
+        LAST_FIRST_MIDDLE,
+        FIRST_MIDDLE_LAST,
+        FIRST_LAST,
+        TITLE_FIRST_LAST,
+        LAST_FIRST_MIDDLE_NO_COMMA,
+    ),
+    (25, 40, 15, 10, 10),
+)
 
 
 class CallCampaign(SourceDef):
+    """The 2025 call-center export: UTF-8 with BOM, semicolons, full state names."""
+
     name = "campaign_calls_2025"
     kind = "call_csv"
     file = "campaign_calls_2025.csv"
@@ -534,31 +652,36 @@ class CallCampaign(SourceDef):
     )
     style = _CallStyle()
 
-    def keys(self, r: random.Random) -> Iterator[str]:
-        k = 0
-        while True:
-            k += 1
-            yield f"CL25-{k:06d}"
+    def keys(self, rng: random.Random) -> Iterator[str]:
+        return (f"CL25-{number:06d}" for number in _numbered_keys(start=0))
 
-    def row(self, r: random.Random, key: int | str, h: Household, p: Person) -> tuple:
-        st = self.style
-        when = day(2025, 2, 3) + int(r.random() * 270)
-        cm = case(r, st)
-        name = _noisy(r, apply_case(render.full_name(r, p, st, _CALL_LAYOUTS), cm), st)
-        land, cell = _phones(r, h, p, when, st)
-        main = land if land is not None else cell
-        mobile = cell if cell is not None and (main is not cell or r.random() < 0.5) else ""
-        email = render.email(r, h, p, st) or ""
-        a = current_address(h, when)
-        if r.random() < st.missing_address:
-            street = town = state = zip_ = ""
+    def row(
+        self, rng: random.Random, key: int | str, household: Household, person: Person
+    ) -> tuple:
+        style = self.style
+        when = day(2025, 2, 3) + int(rng.random() * 270)
+        case_mode = choose_case_mode(rng, style)
+        name = _noisy(
+            rng, apply_case(render.full_name(rng, person, style, _CALL_LAYOUTS), case_mode), style
+        )
+        landline, cell = _phones(rng, household, person, when, style)
+        main_phone = landline if landline is not None else cell
+        # identity, not "landline is None": two junk phone values can be the very same object
+        mobile = cell if cell is not None and (main_phone is not cell or rng.random() < 0.5) else ""
+        email = render.email(rng, household, person, style) or ""
+        address = current_address(household, when)
+        if rng.random() < style.missing_address:
+            street = town = state = zip_code = ""
         else:
-            street = _noisy(r, apply_case(render.street_line(r, a, st), cm), st)
-            town = apply_case(render.city(r, a, st), cm)
-            state = render.state(r, a, st)
-            zip_ = render.zip_code(r, a, st)
-        called = f"{_ymd(when)}T{_hms(8 * 3600 + int(r.random() * 10 * 3600))}"
-        return (key, name, main or "", mobile, email, street, town, state, zip_, called)
+            street = _noisy(
+                rng, apply_case(render.street_line(rng, address, style), case_mode), style
+            )
+            town = apply_case(render.city(rng, address, style), case_mode)
+            state = render.state(rng, address, style)
+            zip_code = render.zip_code(rng, address, style)
+        # calls are made 8:00 to 18:00
+        called = f"{_iso_date(when)}T{_clock_time(8 * 3600 + int(rng.random() * 10 * 3600))}"
+        return (key, name, main_phone or "", mobile, email, street, town, state, zip_code, called)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -576,6 +699,8 @@ class _LeadStyle(Style):
 
 
 class LeadList(SourceDef):
+    """The purchased Q3 lead list: xlsx with numeric ZIP / phone cells and real date cells."""
+
     name = "lead_list_q3"
     kind = "xlsx"
     file = "lead_list_q3.xlsx"
@@ -603,52 +728,54 @@ class LeadList(SourceDef):
     )
     style = _LeadStyle()
 
-    def keys(self, r: random.Random) -> Iterator[int]:
-        k = 0
-        while True:
-            k += 1
-            yield k
+    def keys(self, rng: random.Random) -> Iterator[int]:
+        return _numbered_keys(start=0)
 
-    def row(self, r: random.Random, key: int | str, h: Household, p: Person) -> tuple:
-        st = self.style
-        when = day(2025, 7, 1) + int(r.random() * 92)
-        cm = case(r, st)
-        first, _middle, last, suffix = render.name_parts(r, p, st)
-        first = _noisy(r, apply_case(first, cm), st)
-        last = _noisy(r, apply_case(last, cm), st)
-        a = current_address(h, when)
-        if r.random() < st.missing_address:
-            addr = city = state = zip_ = None
+    def row(
+        self, rng: random.Random, key: int | str, household: Household, person: Person
+    ) -> tuple:
+        style = self.style
+        when = day(2025, 7, 1) + int(rng.random() * 92)
+        case_mode = choose_case_mode(rng, style)
+        first, _middle, last, suffix = render.name_parts(rng, person, style)
+        first = _noisy(rng, apply_case(first, case_mode), style)
+        last = _noisy(rng, apply_case(last, case_mode), style)
+        address = current_address(household, when)
+        if rng.random() < style.missing_address:
+            street = city = state = zip_code = None
         else:
-            addr = _noisy(r, apply_case(render.street_line(r, a, st), cm), st)
-            city = apply_case(render.city(r, a, st), cm)
-            state = render.state(r, a, st)
-            zip_ = render.zip_code(r, a, st)
-            if zip_.isdigit() and r.random() < 0.4:
-                zip_ = int(zip_)
-        land, cell = _phones(r, h, p, when, st)
-        phone = cell if cell is not None and (land is None or r.random() < 0.5) else land
-        if phone is not None and phone.isdigit() and r.random() < 0.6:
+            street = _noisy(
+                rng, apply_case(render.street_line(rng, address, style), case_mode), style
+            )
+            city = apply_case(render.city(rng, address, style), case_mode)
+            state = render.state(rng, address, style)
+            zip_code = render.zip_code(rng, address, style)
+            # the vendor's spreadsheet turned some ZIPs and phones into numbers
+            if zip_code.isdigit() and rng.random() < 0.4:
+                zip_code = int(zip_code)
+        landline, cell = _phones(rng, household, person, when, style)
+        phone = cell if cell is not None and (landline is None or rng.random() < 0.5) else landline
+        if phone is not None and phone.isdigit() and rng.random() < 0.6:
             phone = int(phone)
-        email = render.email(r, h, p, st)
+        email = render.email(rng, household, person, style)
         return (
             key,
             first,
             last,
             suffix or None,
-            addr,
+            street,
             city,
             state,
-            zip_,
+            zip_code,
             phone,
             email,
-            _FROMORD(when),
+            dt.date.fromordinal(when),
         )
 
 
 SOURCES: dict[str, SourceDef] = {
-    s.kind: s
-    for s in (
+    source.kind: source
+    for source in (
         LegacyOwners(),
         LegacyContacts(),
         MailCampaign(),

@@ -12,14 +12,14 @@ import os
 import shutil
 import sqlite3
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from itertools import islice
 from pathlib import Path
 
 from .sources import SourceDef
 
 MYSQL_ROWS_PER_INSERT = 1000
-SQLITE_BATCH = 5000
+SQLITE_ROWS_PER_BATCH = 5000
 
 # mysql_real_escape_string, as mysqldump applies it
 _MYSQL_ESCAPES = str.maketrans(
@@ -35,12 +35,13 @@ _MYSQL_ESCAPES = str.maketrans(
 )
 
 
-def mysql_literal(v: object) -> str:
-    if v is None:
+def mysql_literal(value: object) -> str:
+    """``value`` as mysqldump writes it in an INSERT: NULL, a bare integer or a quoted string."""
+    if value is None:
         return "NULL"
-    if isinstance(v, int):
-        return str(v)
-    return "'" + str(v).translate(_MYSQL_ESCAPES) + "'"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).translate(_MYSQL_ESCAPES) + "'"
 
 
 _MYSQL_COLUMN_TYPES = {
@@ -117,69 +118,78 @@ UNLOCK TABLES;
 """
 
 
-def write_mysql_dump(path: Path, src: SourceDef, rows: Iterable[tuple]) -> None:
-    table = src.table
-    columns = "\n".join(f"  `{c}` {_MYSQL_COLUMN_TYPES[c]}," for c in src.columns)
-    lit = mysql_literal
+def write_mysql_dump(path: Path, source: SourceDef, rows: Iterable[tuple]) -> None:
+    """A mysqldump file: schema, then extended INSERTs of :data:`MYSQL_ROWS_PER_INSERT` rows."""
+    table = source.table
+    columns = "\n".join(f"  `{column}` {_MYSQL_COLUMN_TYPES[column]}," for column in source.columns)
     prefix = f"INSERT INTO `{table}` VALUES "  # noqa: S608 (text written to a file, never run)
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.write(_DUMP_HEADER.format(table=table, columns=columns, key=src.key_column))
-        it: Iterator[tuple] = iter(rows)
+    with open(path, "w", encoding="utf-8", newline="\n") as dump_file:
+        dump_file.write(_DUMP_HEADER.format(table=table, columns=columns, key=source.key_column))
+        remaining_rows = iter(rows)
         while True:
-            batch = list(islice(it, MYSQL_ROWS_PER_INSERT))
+            batch = list(islice(remaining_rows, MYSQL_ROWS_PER_INSERT))
             if not batch:
                 break
-            out.write(prefix)
-            out.write(",".join("(" + ",".join(map(lit, row)) + ")" for row in batch))
-            out.write(";\n")
-        out.write(_DUMP_FOOTER.format(table=table))
+            dump_file.write(prefix)
+            dump_file.write(
+                ",".join("(" + ",".join(map(mysql_literal, row)) + ")" for row in batch)
+            )
+            dump_file.write(";\n")
+        dump_file.write(_DUMP_FOOTER.format(table=table))
 
 
-def write_sqlite(path: Path, src: SourceDef, rows: Iterable[tuple]) -> None:
+def write_sqlite(path: Path, source: SourceDef, rows: Iterable[tuple]) -> None:
+    """A fresh SQLite file with one table (and an index on ``LastName``), filled in batches."""
     if path.exists():
         path.unlink()
-    cols = src.columns
-    decl = ",\n  ".join(
+    columns = source.columns
+    column_declarations = ",\n  ".join(
         ["id INTEGER PRIMARY KEY"]
-        + [f"{c} {'VARCHAR(50)' if c != 'LastModified' else 'TEXT'}" for c in cols[1:]]
+        + [
+            f"{column} {'VARCHAR(50)' if column != 'LastModified' else 'TEXT'}"
+            for column in columns[1:]
+        ]
     )
-    con = sqlite3.connect(path, isolation_level=None)
+    connection = sqlite3.connect(path, isolation_level=None)
     try:
-        con.execute("PRAGMA journal_mode=OFF")
-        con.execute("PRAGMA synchronous=OFF")
+        # a throw-away file written once: durability would only cost time
+        connection.execute("PRAGMA journal_mode=OFF")
+        connection.execute("PRAGMA synchronous=OFF")
         # identifiers below are this module's constants, never user input
-        con.execute(f"CREATE TABLE {src.table} (\n  {decl}\n)")
-        con.execute(f"CREATE INDEX idx_{src.table}_lastname ON {src.table} (LastName)")
-        insert = f"INSERT INTO {src.table} VALUES ({','.join('?' * len(cols))})"  # noqa: S608
-        it = iter(rows)
-        con.execute("BEGIN")
+        table = source.table
+        connection.execute(f"CREATE TABLE {table} (\n  {column_declarations}\n)")
+        connection.execute(f"CREATE INDEX idx_{table}_lastname ON {table} (LastName)")
+        insert = f"INSERT INTO {table} VALUES ({','.join('?' * len(columns))})"  # noqa: S608
+        remaining_rows = iter(rows)
+        connection.execute("BEGIN")
         while True:
-            batch = list(islice(it, SQLITE_BATCH))
+            batch = list(islice(remaining_rows, SQLITE_ROWS_PER_BATCH))
             if not batch:
                 break
-            con.executemany(insert, batch)
-        con.execute("COMMIT")
+            connection.executemany(insert, batch)
+        connection.execute("COMMIT")
     finally:
-        con.close()
+        connection.close()
 
 
-def write_delimited(path: Path, src: SourceDef, rows: Iterable[tuple]) -> None:
-    with open(path, "w", encoding=src.encoding, newline="", errors="strict") as out:
-        if src.quoting == "none":
+def write_delimited(path: Path, source: SourceDef, rows: Iterable[tuple]) -> None:
+    """A CSV / TSV file in the source's encoding, delimiter, line terminator and quoting."""
+    with open(path, "w", encoding=source.encoding, newline="", errors="strict") as out_file:
+        if source.quoting == "none":
             # plain TSV, no quoting: the generator never puts tabs or newlines in a field
-            term = src.line_terminator
-            delim = src.delimiter
-            out.write(delim.join(src.columns) + term)
+            line_terminator = source.line_terminator
+            delimiter = source.delimiter
+            out_file.write(delimiter.join(source.columns) + line_terminator)
             for row in rows:
-                out.write(delim.join(map(str, row)) + term)
+                out_file.write(delimiter.join(map(str, row)) + line_terminator)
             return
         writer = csv.writer(
-            out,
-            delimiter=src.delimiter,
-            lineterminator=src.line_terminator,
+            out_file,
+            delimiter=source.delimiter,
+            lineterminator=source.line_terminator,
             quoting=csv.QUOTE_MINIMAL,
         )
-        writer.writerow(src.columns)
+        writer.writerow(source.columns)
         writer.writerows(rows)
 
 
@@ -187,7 +197,7 @@ def write_delimited(path: Path, src: SourceDef, rows: Iterable[tuple]) -> None:
 # xlsx
 
 FIXED_ZIP_TIME = (2025, 10, 1, 8, 0, 0)
-FIXED_DOC_TIME = dt.datetime(2025, 10, 1, 8, 0, 0)
+FIXED_DOCUMENT_TIME = dt.datetime(2025, 10, 1, 8, 0, 0)
 
 NOTES_LINES = (
     "Lead list Q3 2025 - exported from LeadPro (vendor file #LP-2025-0931)",
@@ -200,45 +210,62 @@ NOTES_LINES = (
 class _DeterministicZipFile(zipfile.ZipFile):
     """ZipFile that stamps every member with a fixed time so the xlsx bytes are reproducible."""
 
-    def _info(self, name: str) -> zipfile.ZipInfo:
+    def _fixed_info(self, name: str) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o600 << 16
+        info.external_attr = 0o600 << 16  # fixed permissions: the umask must not leak in
         return info
 
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+    # parameter names as in zipfile.ZipFile, which callers may pass by keyword
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: str | bytes,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
         if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            zinfo_or_arcname = self._info(zinfo_or_arcname)
+            zinfo_or_arcname = self._fixed_info(zinfo_or_arcname)
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
-        info = self._info(arcname or os.path.basename(filename))
+    def write(
+        self,
+        filename: str | os.PathLike[str],
+        arcname: str | None = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        info = self._fixed_info(arcname or os.path.basename(filename))
         info.file_size = os.path.getsize(filename)
-        with open(filename, "rb") as src, self.open(info, "w") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+        with open(filename, "rb") as member_source, self.open(info, "w") as member_target:
+            shutil.copyfileobj(member_source, member_target, 1 << 20)
 
 
-def write_xlsx(path: Path, src: SourceDef, rows: Iterable[tuple]) -> None:
+def write_xlsx(path: Path, source: SourceDef, rows: Iterable[tuple]) -> None:
+    """A workbook with the data sheet and a text-only ``Notes`` sheet, with fixed metadata."""
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "LeadPro Export"
-    wb.properties.lastModifiedBy = "LeadPro Export"
-    wb.properties.created = FIXED_DOC_TIME
-    wb.properties.modified = FIXED_DOC_TIME
-    leads = wb.create_sheet(src.sheet)
-    leads.append(list(src.columns))
+    # write-only mode streams rows to a temporary file instead of holding them all
+    workbook = Workbook(write_only=True)
+    workbook.properties.creator = "LeadPro Export"
+    workbook.properties.lastModifiedBy = "LeadPro Export"
+    workbook.properties.created = FIXED_DOCUMENT_TIME
+    workbook.properties.modified = FIXED_DOCUMENT_TIME
+    leads = workbook.create_sheet(source.sheet)
+    leads.append(list(source.columns))
     for row in rows:
         leads.append(row)
-    notes = wb.create_sheet("Notes")
+    notes = workbook.create_sheet("Notes")
     for line in NOTES_LINES:
         notes.append([line])
     archive = _DeterministicZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    ExcelWriter(wb, archive).save()
+    ExcelWriter(workbook, archive).save()
 
 
-WRITERS = {
+Writer = Callable[[Path, SourceDef, Iterable[tuple]], None]
+
+WRITERS: dict[str, Writer] = {
     "mysql_dump": write_mysql_dump,
     "sqlite": write_sqlite,
     "delimited": write_delimited,

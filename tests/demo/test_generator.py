@@ -67,53 +67,53 @@ PHONE_COLUMNS = {
 _MYSQL_UNESCAPE = {"0": "\0", "n": "\n", "r": "\r", "Z": "\x1a", "t": "\t", "b": "\b"}
 
 
-def parse_mysql_values(s: str, i: int) -> tuple[list[tuple], int]:
-    """Parse ``(..),(..);`` starting at ``s[i]``; return the rows and the index after ``;``."""
+def parse_mysql_values(text: str, position: int) -> tuple[list[tuple], int]:
+    """Parse ``(..),(..);`` from ``text[position]``; return the rows and the index after ``;``."""
     rows: list[tuple] = []
-    n = len(s)
+    length = len(text)
     while True:
-        assert s[i] == "(", s[i : i + 20]
-        i += 1
+        assert text[position] == "(", text[position : position + 20]
+        position += 1
         row: list[object] = []
         while True:
-            if s[i] == "'":
-                i += 1
-                buf = []
+            if text[position] == "'":
+                position += 1
+                characters = []
                 while True:
-                    c = s[i]
-                    if c == "\\":
-                        nxt = s[i + 1]
-                        buf.append(_MYSQL_UNESCAPE.get(nxt, nxt))
-                        i += 2
-                    elif c == "'":
-                        i += 1
+                    character = text[position]
+                    if character == "\\":
+                        escaped = text[position + 1]
+                        characters.append(_MYSQL_UNESCAPE.get(escaped, escaped))
+                        position += 2
+                    elif character == "'":
+                        position += 1
                         break
                     else:
-                        buf.append(c)
-                        i += 1
-                row.append("".join(buf))
-            elif s.startswith("NULL", i):
+                        characters.append(character)
+                        position += 1
+                row.append("".join(characters))
+            elif text.startswith("NULL", position):
                 row.append(None)
-                i += 4
+                position += 4
             else:
-                j = i
-                while s[j] not in ",)":
-                    j += 1
-                row.append(int(s[i:j]))
-                i = j
-            if s[i] == ",":
-                i += 1
+                end = position
+                while text[end] not in ",)":
+                    end += 1
+                row.append(int(text[position:end]))
+                position = end
+            if text[position] == ",":
+                position += 1
                 continue
-            assert s[i] == ")"
-            i += 1
+            assert text[position] == ")"
+            position += 1
             break
         rows.append(tuple(row))
-        if s[i] == ",":
-            i += 1
+        if text[position] == ",":
+            position += 1
             continue
-        assert s[i] == ";"
-        assert i < n
-        return rows, i + 1
+        assert text[position] == ";"
+        assert position < length
+        return rows, position + 1
 
 
 def read_dump(path: Path) -> tuple[list[tuple], list[int]]:
@@ -121,8 +121,8 @@ def read_dump(path: Path) -> tuple[list[tuple], list[int]]:
     rows: list[tuple] = []
     per_insert: list[int] = []
     prefix = "INSERT INTO `owners` VALUES "
-    with open(path, encoding="utf-8", newline="") as f:
-        for line in f:
+    with open(path, encoding="utf-8", newline="") as dump_file:
+        for line in dump_file:
             if line.startswith(prefix):
                 batch, end = parse_mysql_values(line, len(prefix))
                 assert line[end:] == "\n"  # one statement per physical line
@@ -133,40 +133,43 @@ def read_dump(path: Path) -> tuple[list[tuple], list[int]]:
 
 def read_source(out: Path, manifest: DemoManifest, name: str) -> list[dict]:
     """Records of one source as dicts (column -> value), in file order."""
-    src = manifest.source(name)
-    path = out / src.file
-    if src.format == "mysql_dump":
+    source = manifest.source(name)
+    path = out / source.file
+    if source.format == "mysql_dump":
         rows, _ = read_dump(path)
-        return [dict(zip(src.columns, row, strict=True)) for row in rows]
-    if src.format == "sqlite":
-        con = sqlite3.connect(path)
+        return [dict(zip(source.columns, row, strict=True)) for row in rows]
+    if source.format == "sqlite":
+        connection = sqlite3.connect(path)
         try:
-            cur = con.execute(f"SELECT * FROM {src.table} ORDER BY rowid")  # noqa: S608
-            cols = [d[0] for d in cur.description]
-            return [dict(zip(cols, row, strict=True)) for row in cur]
+            cursor = connection.execute(f"SELECT * FROM {source.table} ORDER BY rowid")  # noqa: S608
+            columns = [description[0] for description in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor]
         finally:
-            con.close()
-    if src.format == "xlsx":
-        wb = openpyxl.load_workbook(path, read_only=True)
+            connection.close()
+    if source.format == "xlsx":
+        workbook = openpyxl.load_workbook(path, read_only=True)
         try:
-            it = wb[src.sheet].iter_rows(values_only=True)
-            header = next(it)
-            return [dict(zip(header, row, strict=True)) for row in it]
+            sheet_rows = workbook[source.sheet].iter_rows(values_only=True)
+            header = next(sheet_rows)
+            return [dict(zip(header, row, strict=True)) for row in sheet_rows]
         finally:
-            wb.close()
-    text = path.read_bytes().decode(src.encoding)
-    if src.quoting == "none":
-        lines = text.split(src.line_terminator)
+            workbook.close()
+    text = path.read_bytes().decode(source.encoding)
+    if source.quoting == "none":
+        lines = text.split(source.line_terminator)
         assert lines[-1] == ""
-        header = lines[0].split(src.delimiter)
-        return [dict(zip(header, line.split(src.delimiter), strict=True)) for line in lines[1:-1]]
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=src.delimiter)
+        header = lines[0].split(source.delimiter)
+        return [
+            dict(zip(header, line.split(source.delimiter), strict=True)) for line in lines[1:-1]
+        ]
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=source.delimiter)
     return list(reader)
 
 
 def read_ground_truth(out: Path) -> list[dict]:
-    with open(out / "ground_truth.csv", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    """The ground-truth lines as dicts, in file order."""
+    with open(out / "ground_truth.csv", encoding="utf-8", newline="") as truth_file:
+        return list(csv.DictReader(truth_file))
 
 
 @pytest.fixture(scope="module")
@@ -204,10 +207,10 @@ def test_split_is_exact_and_documented() -> None:
 
 def test_files_and_manifest(demo: tuple[Path, DemoManifest]) -> None:
     out, manifest = demo
-    assert {p.name for p in out.iterdir()} == ALL_FILES
+    assert {path.name for path in out.iterdir()} == ALL_FILES
     assert manifest.rows == ROWS
     assert manifest.seed == SEED
-    assert tuple(s.name for s in manifest.sources) == SOURCE_NAMES
+    assert tuple(source.name for source in manifest.sources) == SOURCE_NAMES
     assert manifest.split == {
         "legacy_owners": 1840,
         "legacy_contacts": 1200,
@@ -216,7 +219,7 @@ def test_files_and_manifest(demo: tuple[Path, DemoManifest]) -> None:
         "campaign_calls_2025": 240,
         "lead_list_q3": 200,
     }
-    assert sum(s.rows for s in manifest.sources) == ROWS
+    assert sum(source.rows for source in manifest.sources) == ROWS
     on_disk = DemoManifest.load(out / "manifest.json")
     assert on_disk == manifest
     assert manifest.source("campaign_sms_2025").encoding == "cp1252"
@@ -234,46 +237,47 @@ def test_row_counts_and_keys_match_ground_truth(demo: tuple[Path, DemoManifest])
     out, manifest = demo
     truth = read_ground_truth(out)
     truth_keys = collections.defaultdict(list)
-    for t in truth:
-        truth_keys[t["source"]].append(t["source_key"])
+    for line in truth:
+        truth_keys[line["source"]].append(line["source_key"])
     assert set(truth_keys) == set(SOURCE_NAMES)
-    for src in manifest.sources:
-        records = read_source(out, manifest, src.name)
-        assert len(records) == src.rows, src.name
-        assert list(records[0]) == list(src.columns), src.name
-        keys = [str(r[src.key_column]) for r in records]
-        assert len(set(keys)) == len(keys), f"duplicate keys in {src.name}"
+    for source in manifest.sources:
+        records = read_source(out, manifest, source.name)
+        assert len(records) == source.rows, source.name
+        assert list(records[0]) == list(source.columns), source.name
+        keys = [str(record[source.key_column]) for record in records]
+        assert len(set(keys)) == len(keys), f"duplicate keys in {source.name}"
         # same keys, same order: the ground truth is written in file order
-        assert keys == truth_keys[src.name], src.name
+        assert keys == truth_keys[source.name], source.name
 
 
 def test_every_record_has_exactly_one_ground_truth_line(demo: tuple[Path, DemoManifest]) -> None:
     out, _ = demo
     truth = read_ground_truth(out)
     assert len(truth) == ROWS
-    assert len({(t["source"], t["source_key"]) for t in truth}) == ROWS
+    assert len({(line["source"], line["source_key"]) for line in truth}) == ROWS
     assert list(truth[0]) == ["source", "source_key", "entity_id", "household_id"]
     # one household per entity
-    hh_of: dict[str, str] = {}
-    for t in truth:
-        assert hh_of.setdefault(t["entity_id"], t["household_id"]) == t["household_id"]
+    household_of: dict[str, str] = {}
+    for line in truth:
+        household_id = household_of.setdefault(line["entity_id"], line["household_id"])
+        assert household_id == line["household_id"]
 
 
 def test_duplicate_rate_and_where_duplicates_are(demo: tuple[Path, DemoManifest]) -> None:
     out, manifest = demo
     truth = read_ground_truth(out)
-    entities = {t["entity_id"] for t in truth}
+    entities = {line["entity_id"] for line in truth}
     assert len(entities) == manifest.entities == 3520
     rate = (len(truth) - len(entities)) / len(truth)
     assert rate == manifest.duplicate_rate == 0.12
     by_entity = collections.defaultdict(list)
-    for t in truth:
-        by_entity[t["entity_id"]].append(t["source"])
+    for line in truth:
+        by_entity[line["entity_id"]].append(line["source"])
     across = within = 0
     for sources in by_entity.values():
-        for i in range(len(sources)):
-            for j in range(i + 1, len(sources)):
-                if sources[i] == sources[j]:
+        for first in range(len(sources)):
+            for second in range(first + 1, len(sources)):
+                if sources[first] == sources[second]:
                     within += 1
                 else:
                     across += 1
@@ -285,14 +289,14 @@ def test_households(demo: tuple[Path, DemoManifest]) -> None:
     out, manifest = demo
     truth = read_ground_truth(out)
     members = collections.defaultdict(set)
-    for t in truth:
-        members[t["household_id"]].add(t["entity_id"])
-    multi = [h for h, e in members.items() if len(e) > 1]
+    for line in truth:
+        members[line["household_id"]].add(line["entity_id"])
+    multi_person = [household for household, entities in members.items() if len(entities) > 1]
     assert len(members) == manifest.households
-    assert len(multi) == manifest.multi_person_households
+    assert len(multi_person) == manifest.multi_person_households
     assert sum(manifest.household_kinds.values()) == manifest.households
-    in_multi = sum(len(members[h]) for h in multi)
-    assert 0.08 <= in_multi / manifest.entities <= 0.12
+    in_multi_person = sum(len(members[household]) for household in multi_person)
+    assert 0.08 <= in_multi_person / manifest.entities <= 0.12
     for kind in ("couple", "father_son", "couple_with_junior", "siblings"):
         assert manifest.household_kinds[kind] > 0, kind
 
@@ -302,24 +306,28 @@ def test_father_son_pairs_differ_only_by_suffix_and_middle(tmp_path: Path) -> No
     records = read_source(tmp_path, manifest, "legacy_contacts")
     truth = read_ground_truth(tmp_path)
     by_household = collections.defaultdict(list)
-    for rec, t in zip(records, truth, strict=True):
-        assert str(rec["id"]) == t["source_key"]
-        by_household[t["household_id"]].append((t["entity_id"], rec))
+    for record, line in zip(records, truth, strict=True):
+        assert str(record["id"]) == line["source_key"]
+        by_household[line["household_id"]].append((line["entity_id"], record))
 
-    def norm(s: str | None) -> str:
-        return (s or "").strip().lower()
+    def normalised(value: str | None) -> str:
+        return (value or "").strip().lower()
 
     junior_pairs = 0
     spouse_pairs = 0
-    for recs in by_household.values():
-        for i, (e1, r1) in enumerate(recs):
-            for e2, r2 in recs[i + 1 :]:
-                if e1 == e2 or norm(r1["LastName"]) != norm(r2["LastName"]):
+    for household_records in by_household.values():
+        for index, (entity_a, record_a) in enumerate(household_records):
+            for entity_b, record_b in household_records[index + 1 :]:
+                if entity_a == entity_b or normalised(record_a["LastName"]) != normalised(
+                    record_b["LastName"]
+                ):
                     continue
-                s1, s2 = norm(r1["Suffix"]).rstrip("."), norm(r2["Suffix"]).rstrip(".")
-                if norm(r1["FirstName"]) == norm(r2["FirstName"]) and s1 and s2 and s1 != s2:
+                suffix_a = normalised(record_a["Suffix"]).rstrip(".")
+                suffix_b = normalised(record_b["Suffix"]).rstrip(".")
+                same_first = normalised(record_a["FirstName"]) == normalised(record_b["FirstName"])
+                if same_first and suffix_a and suffix_b and suffix_a != suffix_b:
                     junior_pairs += 1
-                elif norm(r1["FirstName"]) != norm(r2["FirstName"]):
+                elif not same_first:
                     spouse_pairs += 1
     assert junior_pairs >= 5
     assert spouse_pairs >= 50
@@ -335,20 +343,20 @@ def test_phones_are_valid_us_numbers(demo: tuple[Path, DemoManifest]) -> None:
     bad: collections.Counter[str] = collections.Counter()
     formats = set()
     for name, columns in PHONE_COLUMNS.items():
-        for rec in read_source(out, manifest, name):
-            for col in columns:
-                value = rec[col]
+        for record in read_source(out, manifest, name):
+            for column in columns:
+                value = record[column]
                 if value is None or value == "":
                     continue
                 value = str(value)
                 total += 1
-                formats.add("".join("9" if ch.isdigit() else ch for ch in value))
+                formats.add("".join("9" if char.isdigit() else char for char in value))
                 try:
-                    ok = phonenumbers.is_valid_number(phonenumbers.parse(value, "US"))
+                    is_valid = phonenumbers.is_valid_number(phonenumbers.parse(value, "US"))
                 except phonenumbers.NumberParseException:
-                    ok = False
-                valid += ok
-                if not ok:
+                    is_valid = False
+                valid += is_valid
+                if not is_valid:
                     bad[value] += 1
     assert total > 4000
     assert valid / total >= 0.99
@@ -358,51 +366,52 @@ def test_phones_are_valid_us_numbers(demo: tuple[Path, DemoManifest]) -> None:
         "TBD",
     }
     # digits shown as 9: "(405) 321-1234" -> "(999) 999-9999", "+1 405-..." -> "+9 999-..."
-    for fmt in (
+    for phone_format in (
         "(999) 999-9999",
         "999.999.9999",
         "+9 999-999-9999",
         "9999999999",
         "9-999-999-9999",
     ):
-        assert fmt in formats, fmt
-    assert any(" x" in f for f in formats)
+        assert phone_format in formats, phone_format
+    assert any(" x" in phone_format for phone_format in formats)
 
 
 def test_noise_in_names_and_addresses() -> None:
     plan = DemoPlan(rows=5000, seed=SEED, kinds=["sqlite"])
-    n = nick = typo = plus4 = 0
+    record_count = nicknames = typos = plus4 = 0
     street_types = set()
-    for _key, eid, _hid, row in plan.records("sqlite"):
-        h, i = plan.household_of(eid)
-        person = h.members[i]
+    for _key, entity_id, _household_id, row in plan.records("sqlite"):
+        household, member_index = plan.household_of(entity_id)
+        person = household.members[member_index]
         first, last, address, zip_code = row[1], row[3], row[5], row[8]
-        n += 1
+        record_count += 1
         if first and first.strip().title() in NICKNAMES.get(person.first, ()):
-            nick += 1
+            nicknames += 1
         clean_last = (last or "").strip().lower()
         if clean_last and clean_last not in person.last.lower() and "'" not in person.last:
-            typo += 1
+            typos += 1
         if zip_code and len(zip_code) == 10 and zip_code[5] == "-":
             plus4 += 1
         if address:
             street_types.update(address.split())
-    assert 0.03 <= nick / n <= 0.15
-    assert 0.05 <= typo / n <= 0.13
-    assert 0.10 <= plus4 / n <= 0.30
+    assert 0.03 <= nicknames / record_count <= 0.15
+    assert 0.05 <= typos / record_count <= 0.13
+    assert 0.10 <= plus4 / record_count <= 0.30
     assert {"St", "Street", "Ave", "Avenue", "Dr", "Apt", "Box"} <= street_types
 
 
 def test_deterministic_bytes_and_seed_sensitivity(tmp_path: Path) -> None:
-    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
-    generate_demo_sources(rows=2000, out_dir=a, seed=7)
-    generate_demo_sources(rows=2000, out_dir=b, seed=7)
-    generate_demo_sources(rows=2000, out_dir=c, seed=8)
-    names = sorted(p.name for p in a.iterdir())
+    first_run, second_run, other_seed = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    generate_demo_sources(rows=2000, out_dir=first_run, seed=7)
+    generate_demo_sources(rows=2000, out_dir=second_run, seed=7)
+    generate_demo_sources(rows=2000, out_dir=other_seed, seed=8)
+    names = sorted(path.name for path in first_run.iterdir())
     assert names == sorted(ALL_FILES)
     for name in names:
-        assert (a / name).read_bytes() == (b / name).read_bytes(), name
-        assert (a / name).read_bytes() != (c / name).read_bytes(), name
+        first_bytes = (first_run / name).read_bytes()
+        assert first_bytes == (second_run / name).read_bytes(), name
+        assert first_bytes != (other_seed / name).read_bytes(), name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,15 +426,15 @@ def test_sms_file_is_cp1252_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")
     assert text.startswith("record_id\tName\tCell\tAddress\tCity\tSt\tZip\tTexted\r\n")
-    assert any(ch in text for ch in "éáíóúñü")
+    assert any(char in text for char in "éáíóúñü")
     assert "\u2019" in text  # curly apostrophe (O\u2019Brien): byte 0x92 in cp1252
     assert b"\x92" in raw
     assert text.count("\r\n") == manifest.source("campaign_sms_2025").rows + 1
     assert "\n" not in text.replace("\r\n", "")
-    names = [r["Name"] for r in read_source(out, manifest, "campaign_sms_2025")]
-    assert any("," in n for n in names) and any("," not in n for n in names)
-    assert any(n.isupper() for n in names)
-    assert any(n.startswith(("Mr. ", "Mrs. ", "Ms. ", "Dr. ", "Miss ")) for n in names)
+    names = [record["Name"] for record in read_source(out, manifest, "campaign_sms_2025")]
+    assert any("," in name for name in names) and any("," not in name for name in names)
+    assert any(name.isupper() for name in names)
+    assert any(name.startswith(("Mr. ", "Mrs. ", "Ms. ", "Dr. ", "Miss ")) for name in names)
 
 
 def test_calls_file_has_bom_and_semicolons(demo: tuple[Path, DemoManifest]) -> None:
@@ -434,8 +443,8 @@ def test_calls_file_has_bom_and_semicolons(demo: tuple[Path, DemoManifest]) -> N
     assert raw.startswith(b"\xef\xbb\xbfRecordID;Owner Name;Phone Number;Mobile;")
     assert not (out / "campaign_mail_2024.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     records = read_source(out, manifest, "campaign_calls_2025")
-    for rec in records:
-        called = rec["Last Called"]
+    for record in records:
+        called = record["Last Called"]
         assert dt.datetime.fromisoformat(called).year == 2025
         assert "T" in called
 
@@ -443,10 +452,10 @@ def test_calls_file_has_bom_and_semicolons(demo: tuple[Path, DemoManifest]) -> N
 def test_mail_csv_quoting_round_trips(tmp_path: Path) -> None:
     out = tmp_path
     manifest = generate_demo_sources(rows=3000, out_dir=out, seed=SEED, kinds=["mail_csv"])
-    src = manifest.source("campaign_mail_2024")
-    raw = (out / src.file).read_text(encoding="utf-8")
-    with open(out / src.file, encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
+    source = manifest.source("campaign_mail_2024")
+    raw = (out / source.file).read_text(encoding="utf-8")
+    with open(out / source.file, encoding="utf-8", newline="") as mail_file:
+        rows = list(csv.reader(mail_file))
     assert rows[0] == [
         "record_id",
         "First Name",
@@ -460,26 +469,26 @@ def test_mail_csv_quoting_round_trips(tmp_path: Path) -> None:
         "Email",
         "Mailed On",
     ]
-    assert len(rows) == src.rows + 1
-    assert all(len(r) == 11 for r in rows)
+    assert len(rows) == source.rows + 1
+    assert all(len(row) == 11 for row in rows)
     physical_lines = raw.count("\r\n") + raw.replace("\r\n", "").count("\n")
-    assert physical_lines > src.rows + 1  # embedded newlines exist...
-    assert sum("\n" in r[3] for r in rows[1:]) >= 10  # ...inside addresses
-    assert sum("," in r[3] for r in rows[1:]) >= 100
-    assert sum('"' in r[1] for r in rows[1:]) >= 5  # Robert "Bob"
-    for r in rows[1:]:
-        assert dt.datetime.strptime(r[10], "%m/%d/%Y").year == 2024
+    assert physical_lines > source.rows + 1  # embedded newlines exist...
+    assert sum("\n" in row[3] for row in rows[1:]) >= 10  # ...inside addresses
+    assert sum("," in row[3] for row in rows[1:]) >= 100
+    assert sum('"' in row[1] for row in rows[1:]) >= 5  # Robert "Bob"
+    for row in rows[1:]:
+        assert dt.datetime.strptime(row[10], "%m/%d/%Y").year == 2024
 
 
 def test_xlsx_has_two_sheets_and_real_dates(demo: tuple[Path, DemoManifest]) -> None:
     out, manifest = demo
-    wb = openpyxl.load_workbook(out / "lead_list_q3.xlsx", read_only=True)
+    workbook = openpyxl.load_workbook(out / "lead_list_q3.xlsx", read_only=True)
     try:
-        assert wb.sheetnames == ["Leads", "Notes"]
-        rows = list(wb["Leads"].iter_rows(values_only=True))
-        notes = list(wb["Notes"].iter_rows(values_only=True))
+        assert workbook.sheetnames == ["Leads", "Notes"]
+        rows = list(workbook["Leads"].iter_rows(values_only=True))
+        notes = list(workbook["Notes"].iter_rows(values_only=True))
     finally:
-        wb.close()
+        workbook.close()
     assert rows[0] == (
         "record_id",
         "first_name",
@@ -494,26 +503,27 @@ def test_xlsx_has_two_sheets_and_real_dates(demo: tuple[Path, DemoManifest]) -> 
         "source_date",
     )
     assert len(rows) == manifest.source("lead_list_q3").rows + 1
-    assert all(isinstance(r[0], int) for r in rows[1:])
-    assert all(isinstance(r[10], dt.datetime) for r in rows[1:])
-    assert any(isinstance(r[7], int) for r in rows[1:]) and any(
-        isinstance(r[7], str) for r in rows[1:]
+    assert all(isinstance(row[0], int) for row in rows[1:])
+    assert all(isinstance(row[10], dt.datetime) for row in rows[1:])
+    assert any(isinstance(row[7], int) for row in rows[1:]) and any(
+        isinstance(row[7], str) for row in rows[1:]
     )
-    assert 1 <= len(notes) <= 10 and all(len(n) == 1 and isinstance(n[0], str) for n in notes)
+    assert 1 <= len(notes) <= 10
+    assert all(len(note) == 1 and isinstance(note[0], str) for note in notes)
 
 
 def test_sqlite_schema(demo: tuple[Path, DemoManifest]) -> None:
     out, manifest = demo
-    con = sqlite3.connect(out / "legacy_contacts.sqlite")
+    connection = sqlite3.connect(out / "legacy_contacts.sqlite")
     try:
-        cols = [r[1] for r in con.execute("PRAGMA table_info(contacts)")]
-        (count,) = con.execute("SELECT count(*) FROM contacts").fetchone()
-        stamps = [r[0] for r in con.execute("SELECT LastModified FROM contacts")]
+        columns = [info[1] for info in connection.execute("PRAGMA table_info(contacts)")]
+        (count,) = connection.execute("SELECT count(*) FROM contacts").fetchone()
+        stamps = [row[0] for row in connection.execute("SELECT LastModified FROM contacts")]
     finally:
-        con.close()
-    assert cols == list(manifest.source("legacy_contacts").columns)
+        connection.close()
+    assert columns == list(manifest.source("legacy_contacts").columns)
     assert count == manifest.source("legacy_contacts").rows
-    assert all(dt.datetime.fromisoformat(s) for s in stamps)
+    assert all(dt.datetime.fromisoformat(stamp) for stamp in stamps)
 
 
 def test_mysql_dump_layout(demo: tuple[Path, DemoManifest]) -> None:
@@ -527,9 +537,10 @@ def test_mysql_dump_layout(demo: tuple[Path, DemoManifest]) -> None:
     assert text.index("LOCK TABLES `owners` WRITE;") < text.index("INSERT INTO `owners` VALUES (")
     assert text.index("UNLOCK TABLES;") > text.rindex("INSERT INTO `owners` VALUES (")
     rows, per_insert = read_dump(out / "legacy_owners.sql")
-    n = manifest.source("legacy_owners").rows
-    assert len(rows) == n
-    assert per_insert == [1000] * (n // 1000) + ([n % 1000] if n % 1000 else [])
+    row_count = manifest.source("legacy_owners").rows
+    assert len(rows) == row_count
+    full_inserts = [1000] * (row_count // 1000)
+    assert per_insert == full_inserts + ([row_count % 1000] if row_count % 1000 else [])
     for escape in ("\\'", "\\\\", "\\n", "\\r", "\\0", "\\Z", '\\"'):
         assert escape in text, escape
     assert ",NULL," in text and ",''," in text
@@ -538,12 +549,12 @@ def test_mysql_dump_layout(demo: tuple[Path, DemoManifest]) -> None:
 
 def test_kinds_subset_writes_only_that_file(tmp_path: Path) -> None:
     manifest = generate_demo_sources(rows=1000, out_dir=tmp_path, kinds=["mail_csv"])
-    assert {p.name for p in tmp_path.iterdir()} == {
+    assert {path.name for path in tmp_path.iterdir()} == {
         "campaign_mail_2024.csv",
         "ground_truth.csv",
         "manifest.json",
     }
-    assert [s.name for s in manifest.sources] == ["campaign_mail_2024"]
+    assert [source.name for source in manifest.sources] == ["campaign_mail_2024"]
     assert manifest.source("mail_csv").rows == 1000
     assert manifest.entities == 880
     records = read_source(tmp_path, manifest, "campaign_mail_2024")
@@ -572,9 +583,9 @@ def test_mysql_dump_loads_into_mariadb(tmp_path: Path) -> None:
     rows = 3000
     manifest = generate_demo_sources(rows=rows, out_dir=tmp_path, seed=SEED, kinds=["mysql_dump"])
     sql = (tmp_path / "legacy_owners.sql").read_text(encoding="utf-8")
-    db = f"demo_check_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    database = f"demo_check_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     # no skip: an unreachable server is a failure
-    conn = MySQLdb.connect(
+    connection = MySQLdb.connect(
         host="127.0.0.1",
         user="root",
         passwd="",
@@ -582,35 +593,28 @@ def test_mysql_dump_loads_into_mariadb(tmp_path: Path) -> None:
         client_flag=CLIENT.MULTI_STATEMENTS,
     )
     try:
-        conn.query(f"CREATE DATABASE `{db}` CHARACTER SET utf8mb4")
-        conn.select_db(db)
-        conn.query(sql)  # the whole dump, exactly as written
+        connection.query(f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4")
+        connection.select_db(database)
+        connection.query(sql)  # the whole dump, exactly as written
         while True:
-            conn.store_result()
-            if conn.next_result() != 0:
+            connection.store_result()
+            if connection.next_result() != 0:
                 break
-        cur = conn.cursor()
-        cur.execute("SHOW WARNINGS")
-        assert cur.fetchall() == ()
-        cur.execute("SELECT COUNT(*) FROM owners")
-        assert cur.fetchone()[0] == manifest.source("legacy_owners").rows == rows
-        cur.execute(_SELECT_OWNERS)
-        loaded = [tuple(r) for r in cur.fetchall()]
+        cursor = connection.cursor()
+        cursor.execute("SHOW WARNINGS")
+        assert cursor.fetchall() == ()
+        cursor.execute("SELECT COUNT(*) FROM owners")
+        assert cursor.fetchone()[0] == manifest.source("legacy_owners").rows == rows
+        cursor.execute(_SELECT_OWNERS)
+        loaded = [tuple(row) for row in cursor.fetchall()]
     finally:
         try:
-            conn.query(f"DROP DATABASE IF EXISTS `{db}`")
+            connection.query(f"DROP DATABASE IF EXISTS `{database}`")
         finally:
-            conn.close()
-    expected = sorted(
-        (
-            row
-            for *_, row in DemoPlan(rows=rows, seed=SEED, kinds=["mysql_dump"]).records(
-                "mysql_dump"
-            )
-        ),
-        key=lambda r: r[0],
-    )
+            connection.close()
+    plan = DemoPlan(rows=rows, seed=SEED, kinds=["mysql_dump"])
+    expected = sorted((row for *_, row in plan.records("mysql_dump")), key=lambda row: row[0])
     assert len(loaded) == len(expected) == rows
     assert loaded == expected  # every value survives escaping, incl. NUL, CR/LF, \, ', ", ^Z
-    truth_keys = {t["source_key"] for t in read_ground_truth(tmp_path)}
-    assert {str(r[0]) for r in loaded} == truth_keys
+    truth_keys = {line["source_key"] for line in read_ground_truth(tmp_path)}
+    assert {str(row[0]) for row in loaded} == truth_keys
