@@ -100,7 +100,7 @@ TEMPLATES = [
 ]
 
 # --- Database --------------------------------------------------------------------------------
-DATABASE_URL = env.string("DATABASE_URL", f"sqlite:///{VAR_DIR / 'cmplatform.sqlite3'}")
+DATABASE_URL = env.optional("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'cmplatform.sqlite3'}"
 DATABASES = {
     "default": database_settings(
         DATABASE_URL, conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 60, minimum=0)

@@ -1,0 +1,394 @@
+"""The bulk-SQL interface: every set-based write of the platform goes through here.
+
+Two operations carry the ingestion engine and every other bulk path:
+
+* :func:`staging_load` streams rows into a per-connection temporary *staging* table —
+  MySQL/MariaDB: one ``LOAD DATA LOCAL INFILE`` from a temporary file written as the rows
+  arrive (constant memory); SQLite: ``executemany``.
+* :func:`upsert_from_staging` merges a staging table into a canonical table in one statement —
+  MySQL: ``INSERT ... SELECT ... ON DUPLICATE KEY UPDATE``; SQLite:
+  ``INSERT ... SELECT ... ON CONFLICT (...) DO UPDATE`` — with per-column survivorship rules
+  (:class:`Merge`): always take the new value, keep the stored value when the new one is empty,
+  take the new value only when its source timestamp is not older, never touch a column a person
+  locked by hand.
+
+``ON DUPLICATE KEY UPDATE`` fires on *any* unique index, so a table upserted here has exactly one
+natural unique key besides its primary key. Identifiers are quoted by the backend; values always
+travel as parameters or through the load file, never inside SQL text. Callers own the
+transaction (a chunk commits entirely or not at all).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+# SQLite caps bound parameters per statement; executemany binds one row at a time, so this is
+# only the batch size handed to the driver per call (keeps the Python list small).
+SQLITE_BATCH_ROWS = 5_000
+
+
+class ColumnType(enum.Enum):
+    """Portable staging column types."""
+
+    BIGINT = "bigint"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    VARCHAR = "varchar"
+    TEXT = "text"
+    DATETIME = "datetime"
+    JSON = "json"
+
+
+_MYSQL_TYPES = {
+    ColumnType.BIGINT: "BIGINT",
+    ColumnType.INTEGER: "INT",
+    ColumnType.BOOLEAN: "BOOL",
+    ColumnType.TEXT: "LONGTEXT",
+    ColumnType.DATETIME: "DATETIME(6)",
+    ColumnType.JSON: "LONGTEXT",
+}
+_SQLITE_TYPES = {
+    ColumnType.BIGINT: "INTEGER",
+    ColumnType.INTEGER: "INTEGER",
+    ColumnType.BOOLEAN: "INTEGER",
+    ColumnType.VARCHAR: "TEXT",
+    ColumnType.TEXT: "TEXT",
+    ColumnType.DATETIME: "TEXT",
+    ColumnType.JSON: "TEXT",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A staging column: its name, portable type and (for VARCHAR) length."""
+
+    name: str
+    type: ColumnType
+    length: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_identifier(self.name)
+        if not isinstance(self.type, ColumnType):
+            raise TypeError(f"Column {self.name} needs a ColumnType.")
+        if self.type is ColumnType.VARCHAR and not self.length:
+            raise ValueError(f"VARCHAR column {self.name} needs a length.")
+
+
+class Rule(enum.Enum):
+    """How an upsert treats a column of a row that already exists."""
+
+    #: take the new value (even an empty one)
+    OVERWRITE = "overwrite"
+    #: take the new value unless it is NULL or ''
+    FILL = "fill"
+    #: take a non-empty new value only if its source timestamp is not older than the stored one
+    NEWEST = "newest"
+    #: never change it on update (set on insert only)
+    KEEP = "keep"
+
+
+@dataclass(frozen=True)
+class Merge:
+    """The rule of one column; ``locked_by`` names a JSON-list column of the target holding the
+    names of columns a person locked (the column is left alone when its name is in the list)."""
+
+    rule: Rule
+    locked_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """One upsert: ``target`` ← ``staging``, matched on the target's natural unique ``key``.
+
+    ``columns`` maps each target column to the staging column that feeds it, ``merge`` gives
+    the per-column rule on update (default :attr:`Rule.FILL`), ``timestamp`` is the
+    (target, staging) column pair compared by :attr:`Rule.NEWEST`, and ``only_where_true``
+    names a staging column that must be true for a row to be merged at all.
+    """
+
+    target: str
+    staging: str
+    key: Sequence[str]
+    columns: Mapping[str, str]
+    merge: Mapping[str, Merge]
+    timestamp: tuple[str, str] | None = None
+    only_where_true: str | None = None
+
+
+def _check_identifier(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"Not a safe SQL identifier: {name!r}")
+    return name
+
+
+def _quote(connection: BaseDatabaseWrapper, name: str) -> str:
+    return connection.ops.quote_name(_check_identifier(name))
+
+
+def staging_create(
+    connection: BaseDatabaseWrapper,
+    *,
+    name: str,
+    columns: Sequence[Column],
+    index: Sequence[str] = (),
+) -> None:
+    """(Re)create the temporary table ``name`` on this connection, optionally indexed."""
+    quoted = _quote(connection, name)
+    if connection.vendor == "mysql":
+        definitions = ", ".join(
+            f"{_quote(connection, c.name)} "
+            + (f"VARCHAR({c.length})" if c.type is ColumnType.VARCHAR else _MYSQL_TYPES[c.type])
+            for c in columns
+        )
+        suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+    else:
+        definitions = ", ".join(
+            f"{_quote(connection, c.name)} {_SQLITE_TYPES[c.type]}" for c in columns
+        )
+        suffix = ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TEMPORARY TABLE IF EXISTS {quoted}" if connection.vendor == "mysql"
+                       else f"DROP TABLE IF EXISTS temp.{quoted}")  # fmt: skip
+        cursor.execute(f"CREATE TEMPORARY TABLE {quoted} ({definitions}){suffix}")
+        if index:
+            index_name = _quote(connection, f"{name}_key")
+            index_columns = ", ".join(_quote(connection, column) for column in index)
+            cursor.execute(f"CREATE INDEX {index_name} ON {quoted} ({index_columns})")
+
+
+def staging_drop(connection: BaseDatabaseWrapper, *, name: str) -> None:
+    """Drop a staging table (they also vanish with the connection)."""
+    quoted = _quote(connection, name)
+    with connection.cursor() as cursor:
+        if connection.vendor == "mysql":
+            cursor.execute(f"DROP TEMPORARY TABLE IF EXISTS {quoted}")
+        else:
+            cursor.execute(f"DROP TABLE IF EXISTS temp.{quoted}")
+
+
+def _text(value: Any, column: Column) -> str | int | None:
+    """A Python value as the database should receive it (datetimes as naive UTC text).
+
+    VARCHAR lengths are checked here, for both backends alike: SQLite would store a longer
+    value and strict MySQL would refuse the whole load, so the caller learns it the same way.
+    """
+    if value is None:
+        return None
+    column_type = column.type
+    if column_type is ColumnType.VARCHAR:
+        text = str(value)
+        if column.length is not None and len(text) > column.length:
+            raise ValueError(
+                f"Value of {len(text)} characters too long for {column.name} "
+                f"(VARCHAR({column.length}))."
+            )
+        return text
+    if column_type is ColumnType.DATETIME:
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"Expected a datetime, got {value!r}")
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.isoformat(sep=" ", timespec="microseconds")
+    if column_type is ColumnType.BOOLEAN:
+        return 1 if value else 0
+    if isinstance(value, (int, Decimal)):
+        return int(value) if column_type in (ColumnType.BIGINT, ColumnType.INTEGER) else str(value)
+    return str(value)
+
+
+# LOAD DATA's default field escaping: backslash escapes; \N is NULL.
+_LOAD_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0", "\x1a": "\\Z"}
+)
+
+
+def _load_field(value: str | int | None) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, int):
+        return str(value)
+    return value.translate(_LOAD_ESCAPES)
+
+
+def staging_load(
+    connection: BaseDatabaseWrapper,
+    *,
+    name: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """Append ``rows`` (sequences in ``columns`` order) to staging table ``name``; return how
+    many were loaded. Memory stays flat: rows stream to a file (MySQL) or go in batches."""
+    quoted = _quote(connection, name)
+    column_list = ", ".join(_quote(connection, c.name) for c in columns)
+    width = len(columns)
+    count = 0
+    if connection.vendor == "mysql":
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finally
+            "w", encoding="utf-8", newline="\n", suffix=".tsv", delete=False
+        )
+        try:
+            for row in rows:
+                if len(row) != width:
+                    raise ValueError(f"Row {count + 1} has {len(row)} values, expected {width}.")
+                handle.write(
+                    "\t".join(_load_field(_text(v, c)) for v, c in zip(row, columns, strict=True))
+                )
+                handle.write("\n")
+                count += 1
+            handle.close()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"LOAD DATA LOCAL INFILE %s INTO TABLE {quoted} CHARACTER SET utf8mb4 "
+                    f"FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' "
+                    f"LINES TERMINATED BY '\\n' ({column_list})",
+                    [handle.name],
+                )
+                loaded = cursor.rowcount
+                cursor.execute("SELECT @@warning_count")
+                (warnings,) = cursor.fetchone()
+            # LOAD DATA reports conversion problems as warnings even in strict mode; a row that
+            # did not arrive exactly as written is a failure of the chunk, never a silent change.
+            if loaded != count or warnings:
+                raise BulkLoadError(
+                    f"LOAD DATA loaded {loaded} of {count} rows into {name} with "
+                    f"{warnings} warnings."
+                )
+        finally:
+            handle.close()
+            os.unlink(handle.name)
+        return count
+    placeholders = ", ".join("%s" for _ in columns)
+    statement = f"INSERT INTO temp.{quoted} ({column_list}) VALUES ({placeholders})"
+    batch: list[tuple[Any, ...]] = []
+    # A savepoint: a bad row found after earlier batches went in leaves the table as it was,
+    # as the MySQL path does (it refuses before LOAD DATA runs).
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        for row in rows:
+            if len(row) != width:
+                raise ValueError(f"Row {count + 1} has {len(row)} values, expected {width}.")
+            batch.append(tuple(_text(v, c) for v, c in zip(row, columns, strict=True)))
+            count += 1
+            if len(batch) >= SQLITE_BATCH_ROWS:
+                cursor.executemany(statement, batch)
+                batch.clear()
+        if batch:
+            cursor.executemany(statement, batch)
+    return count
+
+
+class BulkLoadError(RuntimeError):
+    """A bulk load did not store exactly the rows it was given."""
+
+
+def _is_empty(connection: BaseDatabaseWrapper, expression: str) -> str:
+    """True for NULL and for ''; the cast keeps strict MySQL from comparing a date with ''."""
+    text_type = "CHAR" if connection.vendor == "mysql" else "TEXT"
+    return f"({expression} IS NULL OR CAST({expression} AS {text_type}) = '')"
+
+
+def _locked(connection: BaseDatabaseWrapper, target_alias: str, locks: str, column: str) -> str:
+    """SQL that is true when ``column`` is named in the JSON list ``locks`` of the target row."""
+    if connection.vendor == "mysql":
+        return f"JSON_CONTAINS({target_alias}.{_quote(connection, locks)}, '\"{column}\"')"
+    return (
+        f"EXISTS (SELECT 1 FROM json_each({target_alias}.{_quote(connection, locks)}) "
+        f"WHERE json_each.value = '{column}')"
+    )
+
+
+def upsert_from_staging(connection: BaseDatabaseWrapper, upsert: Upsert) -> int:
+    """Merge the staging rows into the target in one statement; returns the driver's rowcount.
+
+    Column names in :class:`Merge` rules and locks are validated identifiers; nothing from the
+    data ever becomes SQL text.
+    """
+    target = _quote(connection, upsert.target)
+    staging = _quote(connection, upsert.staging)
+    target_columns = list(upsert.columns)
+    for column in [*target_columns, *upsert.key]:
+        _check_identifier(column)
+    select_list = ", ".join(
+        f"s.{_quote(connection, upsert.columns[column])}" for column in target_columns
+    )
+    insert_list = ", ".join(_quote(connection, column) for column in target_columns)
+    where = (
+        f" WHERE s.{_quote(connection, upsert.only_where_true)}" if upsert.only_where_true else ""
+    )
+    mysql = connection.vendor == "mysql"
+    # The stored row is named by the target table on both; the incoming row is the SELECT's
+    # alias on MySQL (no deprecated VALUES()) and ``excluded`` on SQLite.
+    current = target
+    assignments = []
+    newest_condition = None
+    if upsert.timestamp is not None:
+        target_ts, staging_ts = (_check_identifier(name) for name in upsert.timestamp)
+        incoming_ts = (
+            f"s.{_quote(connection, staging_ts)}"
+            if mysql
+            else f"excluded.{_quote(connection, target_ts)}"
+        )
+        stored_ts = f"{current}.{_quote(connection, target_ts)}"
+        newest_condition = f"({stored_ts} IS NULL OR {incoming_ts} >= {stored_ts})"
+    # The timestamp column itself is assigned last: MySQL evaluates assignments left to right,
+    # and the NEWEST comparisons above must see the stored timestamp, not the new one.
+    ordered = sorted(
+        (c for c in target_columns if c not in upsert.key),
+        key=lambda c: upsert.timestamp is not None and c == upsert.timestamp[0],
+    )
+    for column in ordered:
+        merge = upsert.merge.get(column, Merge(Rule.FILL))
+        if merge.rule is Rule.KEEP:
+            continue
+        quoted_column = _quote(connection, column)
+        stored = f"{current}.{quoted_column}"
+        new = (
+            f"s.{_quote(connection, upsert.columns[column])}"
+            if mysql
+            else f"excluded.{quoted_column}"
+        )
+        conditions = []
+        if merge.rule in (Rule.FILL, Rule.NEWEST):
+            conditions.append(f"NOT {_is_empty(connection, new)}")
+        if merge.rule is Rule.NEWEST:
+            if newest_condition is None:
+                raise ValueError(f"Rule.NEWEST on {column} needs Upsert.timestamp.")
+            conditions.append(newest_condition)
+        if merge.locked_by:
+            conditions.append(f"NOT {_locked(connection, current, merge.locked_by, column)}")
+        if conditions:
+            value = f"CASE WHEN {' AND '.join(conditions)} THEN {new} ELSE {stored} END"
+        else:
+            value = new
+        assignments.append(f"{quoted_column} = {value}")
+    key_list = ", ".join(_quote(connection, column) for column in upsert.key)
+    if mysql:
+        # With nothing to update, re-assigning the first key column is MySQL's no-op update.
+        first_key = _quote(connection, upsert.key[0])
+        update = ", ".join(assignments) or f"{first_key} = {current}.{first_key}"
+        sql = (
+            f"INSERT INTO {target} ({insert_list}) SELECT {select_list} FROM {staging} s{where} "
+            f"ON DUPLICATE KEY UPDATE {update}"
+        )
+    else:
+        action = f"DO UPDATE SET {', '.join(assignments)}" if assignments else "DO NOTHING"
+        # "WHERE true" resolves SQLite's parsing ambiguity between a join and ON CONFLICT.
+        sql = (
+            f"INSERT INTO {target} ({insert_list}) SELECT {select_list} FROM temp.{staging} s"
+            f"{where or ' WHERE true'} ON CONFLICT ({key_list}) {action}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.rowcount
