@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import phonenumbers
+from cmplatform.lib.hygiene.phones import normalize_phone
 
 _NOT_LETTER = re.compile(r"[^A-Z]")
 _NOT_DIGIT = re.compile(r"[^0-9]")
@@ -50,10 +50,4 @@ def phone_number_key(*, raw: str, e164: str | None) -> str:
 def phone_to_e164(raw: str, *, region: str = "US") -> str | None:
     """E.164 form of a phone number written in any common way, or ``None`` if it is not a
     valid number (``"(405) 555-0123"`` → ``"+14055550123"``)."""
-    try:
-        parsed = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return normalize_phone(raw, region).e164
