@@ -144,28 +144,35 @@ def staging_create(
     columns: Sequence[Column],
     index: Sequence[str] = (),
 ) -> None:
-    """(Re)create the temporary table ``name`` on this connection, optionally indexed."""
+    """(Re)create the temporary table ``name`` on this connection, optionally indexed.
+
+    Safe inside the caller's transaction: on MySQL only ``CREATE/DROP TEMPORARY TABLE`` avoid
+    an implicit commit (a separate ``CREATE INDEX`` would commit), so the index is declared
+    inside the ``CREATE`` statement.
+    """
     quoted = _quote(connection, name)
-    if connection.vendor == "mysql":
-        definitions = ", ".join(
-            f"{_quote(connection, c.name)} "
-            + (f"VARCHAR({c.length})" if c.type is ColumnType.VARCHAR else _MYSQL_TYPES[c.type])
-            for c in columns
-        )
-        suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
-    else:
-        definitions = ", ".join(
-            f"{_quote(connection, c.name)} {_SQLITE_TYPES[c.type]}" for c in columns
-        )
-        suffix = ""
+    index_columns = ", ".join(_quote(connection, column) for column in index)
+    index_name = _quote(connection, f"{name}_key")
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TEMPORARY TABLE IF EXISTS {quoted}" if connection.vendor == "mysql"
-                       else f"DROP TABLE IF EXISTS temp.{quoted}")  # fmt: skip
-        cursor.execute(f"CREATE TEMPORARY TABLE {quoted} ({definitions}){suffix}")
-        if index:
-            index_name = _quote(connection, f"{name}_key")
-            index_columns = ", ".join(_quote(connection, column) for column in index)
-            cursor.execute(f"CREATE INDEX {index_name} ON {quoted} ({index_columns})")
+        if connection.vendor == "mysql":
+            definitions = [
+                f"{_quote(connection, c.name)} "
+                + (f"VARCHAR({c.length})" if c.type is ColumnType.VARCHAR else _MYSQL_TYPES[c.type])
+                for c in columns
+            ]
+            if index:
+                definitions.append(f"INDEX {index_name} ({index_columns})")
+            cursor.execute(f"DROP TEMPORARY TABLE IF EXISTS {quoted}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {quoted} ({', '.join(definitions)}) ENGINE=InnoDB "
+                "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+            )
+        else:
+            definitions = [f"{_quote(connection, c.name)} {_SQLITE_TYPES[c.type]}" for c in columns]
+            cursor.execute(f"DROP TABLE IF EXISTS temp.{quoted}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {quoted} ({', '.join(definitions)})")
+            if index:
+                cursor.execute(f"CREATE INDEX temp.{index_name} ON {quoted} ({index_columns})")
 
 
 def staging_drop(connection: BaseDatabaseWrapper, *, name: str) -> None:

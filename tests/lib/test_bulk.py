@@ -269,3 +269,24 @@ def test_upsert_on_a_natural_key_inserts_updates_and_is_idempotent():
         ("new@example.com", False, NOW),
         ("old@example.com", True, existing.created_at),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staging_work_never_commits_the_callers_transaction():
+    from django.db import transaction
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        person_create(first_name="Uncommitted")
+        staging_create(connection, name="stage_in_tx", columns=EMAIL_COLUMNS, index=["email"])
+        staging_load(
+            connection,
+            name="stage_in_tx",
+            columns=EMAIL_COLUMNS,
+            rows=[(1, "a@b.co", True, True, "CLEAR", NOW)],
+        )
+        staging_drop(connection, name="stage_in_tx")
+        raise Abort
+    assert not Person.objects.filter(first_name="Uncommitted").exists()
