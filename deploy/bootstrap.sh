@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prepares a machine to run cmplatform: the system libraries mysqlclient compiles against, a
-# virtualenv in .venv (or $VENV) and the pinned Python packages. Safe to run again: each step
+# Prepares a machine to run cmplatform: the system packages the Python packages build with,
+# a virtualenv in .venv (or $VENV) and the pinned Python packages. Safe to run again: each step
 # is skipped when already done.
 #   bash deploy/bootstrap.sh [requirements file]   (default: requirements-dev.txt)
 set -euo pipefail
@@ -8,14 +8,24 @@ cd "$(dirname "$0")/.."
 requirements=${1:-requirements-dev.txt}
 venv=${VENV:-.venv}
 
-if ! pkg-config --exists mysqlclient 2>/dev/null && ! pkg-config --exists mariadb 2>/dev/null; then
-  echo "== Installing the MySQL client headers (default-libmysqlclient-dev, pkg-config)"
+# System packages: a C compiler, Python's headers and venv module, and the MySQL client
+# headers mysqlclient compiles against. Only what is missing is installed.
+missing=()
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+pkg-config --exists mysqlclient 2>/dev/null || pkg-config --exists mariadb 2>/dev/null \
+  || missing+=(default-libmysqlclient-dev)
+python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+python3 -c "import os, sysconfig; assert os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h'))" 2>/dev/null \
+  || missing+=(python3-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== Installing system packages: ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then
-    echo "error: mysqlclient needs default-libmysqlclient-dev and pkg-config; install them as root" >&2
+    echo "error: run as root, or install these Debian packages first: ${missing[*]}" >&2
     exit 1
   fi
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-libmysqlclient-dev pkg-config >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 if [ ! -x "$venv/bin/python" ]; then

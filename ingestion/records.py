@@ -25,7 +25,7 @@ from cmplatform.lib.hygiene.emails import normalize_email
 from cmplatform.lib.hygiene.names import NameResult, normalize_name_parts, parse_full_name
 from cmplatform.lib.hygiene.phones import normalize_phone
 from cmplatform.lib.normalize import name_key
-from ingestion import mapping as fields
+from ingestion import mapping as canonical
 from ingestion.mapping import ColumnMapping
 from ingestion.sources import SourceRow
 
@@ -69,6 +69,8 @@ class Issue:
 
 @dataclass(frozen=True, slots=True)
 class PhoneValue:
+    """A phone number of a row: as given, its E.164 form when valid, and its kind."""
+
     raw: str
     e164: str | None
     is_valid: bool
@@ -79,6 +81,8 @@ class PhoneValue:
 
 @dataclass(frozen=True, slots=True)
 class EmailValue:
+    """An e-mail address of a row: as given, normalised when valid, and why not."""
+
     raw: str
     email: str | None
     is_valid: bool
@@ -87,6 +91,8 @@ class EmailValue:
 
 @dataclass(frozen=True, slots=True)
 class AddressValue:
+    """The postal address of a row, USPS-standardised where possible."""
+
     street: str
     city: str
     state: str | None
@@ -175,21 +181,85 @@ def _parse_moment(
 
 
 def _names(values: Mapping[str, str | None], mapping: ColumnMapping) -> NameResult | None:
-    first = _first(values, mapping.columns_of(fields.FIRST_NAME))
-    last = _first(values, mapping.columns_of(fields.LAST_NAME))
-    middle = _first(values, mapping.columns_of(fields.MIDDLE_NAME))
-    suffix = _first(values, mapping.columns_of(fields.SUFFIX))
+    first = _first(values, mapping.columns_of(canonical.FIRST_NAME))
+    last = _first(values, mapping.columns_of(canonical.LAST_NAME))
+    middle = _first(values, mapping.columns_of(canonical.MIDDLE_NAME))
+    suffix = _first(values, mapping.columns_of(canonical.SUFFIX))
     if first or last:
         return normalize_name_parts(first, middle, last, suffix)
-    full = _first(values, mapping.columns_of(fields.FULL_NAME))
+    full = _first(values, mapping.columns_of(canonical.FULL_NAME))
     if full:
         return parse_full_name(full)
     return None
 
 
-def _checksum(parts: list[str]) -> str:
-    # 128 bits: collisions are out of reach at billions of rows; blake2b is C-fast.
-    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+def _checksum(facts: Mapping[str, object]) -> str:
+    """A digest of every normalised value of a row (not its position or raw text), so the
+    same facts in another file or layout give the same checksum, and any changed fact — a
+    qualifier such as DECEASED, a ZIP+4, an extension — gives another one."""
+    # repr of tuples/dataclasses/datetimes is deterministic; 128 bits of blake2b (C-fast)
+    # keep collisions out of reach at billions of rows.
+    text = repr(sorted(facts.items()))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+# Longest value each canonical column holds (cmplatform/core/models.py); a longer value
+# rejects its row (kept verbatim) instead of failing the whole chunk in the database.
+MAX_LENGTHS = {
+    "first_name": 100,
+    "middle_name": 100,
+    "last_name": 100,
+    "suffix": 20,
+    "phone": 64,
+    "email": 254,
+    "street": 200,
+    "city": 100,
+    "county": 100,
+    "address_key": 255,
+}
+
+
+def _too_long(
+    row: SourceRow,
+    first: str,
+    middle: str,
+    last: str,
+    suffix: str,
+    phones: list[PhoneValue],
+    emails: list[EmailValue],
+    address: AddressValue | None,
+    county: str,
+) -> RejectedRecord | None:
+    candidates: list[tuple[str, str]] = [
+        ("first_name", first),
+        ("middle_name", middle),
+        ("last_name", last),
+        ("suffix", suffix),
+        ("county", county),
+        *(("phone", phone.raw) for phone in phones),
+        *(("email", email.email or email.raw) for email in emails),
+    ]
+    if address is not None:
+        candidates += [
+            ("street", address.street),
+            ("city", address.city),
+            ("address_key", address.address_key),
+        ]
+    for field_name, value in candidates:
+        if len(value) > MAX_LENGTHS[field_name]:
+            return RejectedRecord(
+                row_number=row.number,
+                location=row.location,
+                error_type="value_too_long",
+                field_name=field_name,
+                field_value=value,
+                message=(
+                    f"The {field_name.replace('_', ' ')} has {len(value)} characters; "
+                    f"at most {MAX_LENGTHS[field_name]} are kept."
+                ),
+                raw=dict(row.values),
+            )
+    return None
 
 
 def normalize_record(
@@ -202,12 +272,12 @@ def normalize_record(
 
     name = _names(values, mapping)
     if name is not None and name.reason:
-        issues.append(Issue(fields.FULL_NAME, name.reason, None))
+        issues.append(Issue(canonical.FULL_NAME, name.reason, None))
 
     phones: list[PhoneValue] = []
     seen_numbers: set[str] = set()
-    for canonical, is_mobile in ((fields.MOBILE_PHONE, True), (fields.PHONE, False)):
-        for column in mapping.columns_of(canonical):
+    for phone_field, is_mobile in ((canonical.MOBILE_PHONE, True), (canonical.PHONE, False)):
+        for column in mapping.columns_of(phone_field):
             raw = values.get(column)
             if raw is None or not raw.strip():
                 continue
@@ -218,7 +288,7 @@ def normalize_record(
                 continue
             seen_numbers.add(identity)
             if not result.is_valid:
-                issues.append(Issue(canonical, result.reason or "invalid_phone", raw))
+                issues.append(Issue(phone_field, result.reason or "invalid_phone", raw))
             phones.append(
                 PhoneValue(
                     raw, result.e164, result.is_valid, result.kind, result.extension, is_mobile
@@ -226,44 +296,44 @@ def normalize_record(
             )
 
     emails: list[EmailValue] = []
-    for column in mapping.columns_of(fields.EMAIL):
+    for column in mapping.columns_of(canonical.EMAIL):
         raw = values.get(column)
         if raw is None or not raw.strip():
             continue
         email = normalize_email(raw)
         if not email.is_valid:
-            issues.append(Issue(fields.EMAIL, email.reason or "invalid_email", raw))
+            issues.append(Issue(canonical.EMAIL, email.reason or "invalid_email", raw))
         if all(existing.email != email.email or email.email is None for existing in emails):
             emails.append(EmailValue(raw, email.email, email.is_valid, email.reason))
 
-    street = _first(values, mapping.columns_of(fields.STREET))
-    street2 = _first(values, mapping.columns_of(fields.STREET2))
-    city = _first(values, mapping.columns_of(fields.CITY))
-    state = _first(values, mapping.columns_of(fields.STATE))
-    zip_code = _first(values, mapping.columns_of(fields.ZIP))
-    zip4 = _first(values, mapping.columns_of(fields.ZIP4))
-    county = _first(values, mapping.columns_of(fields.COUNTY)).strip()
+    street = _first(values, mapping.columns_of(canonical.STREET))
+    street2 = _first(values, mapping.columns_of(canonical.STREET2))
+    city = _first(values, mapping.columns_of(canonical.CITY))
+    state = _first(values, mapping.columns_of(canonical.STATE))
+    zip_code = _first(values, mapping.columns_of(canonical.ZIP))
+    zip4 = _first(values, mapping.columns_of(canonical.ZIP4))
+    county = _first(values, mapping.columns_of(canonical.COUNTY)).strip()
     address = None
     if street or city or state or zip_code:
         line = f"{street} {street2}".strip() if street2 else street
         full_zip = f"{zip_code}-{zip4}" if zip_code and zip4 else zip_code
-        normalized = normalize_address(line, city, state, full_zip)
-        if normalized.reason:
-            issues.append(Issue(fields.STREET, normalized.reason, line or None))
+        standardized = normalize_address(line, city, state, full_zip)
+        if standardized.reason:
+            issues.append(Issue(canonical.STREET, standardized.reason, line or None))
         address = AddressValue(
-            normalized.street,
-            normalized.city,
-            normalized.state,
-            normalized.zip5,
-            normalized.zip4,
+            standardized.street,
+            standardized.city,
+            standardized.state,
+            standardized.zip5,
+            standardized.zip4,
             county,
-            normalized.address_key,
-            normalized.is_standardized,
+            standardized.address_key,
+            standardized.is_standardized,
         )
 
     lead_status = None
     compliance_hints: tuple[str, ...] = ()
-    raw_status = _first(values, mapping.columns_of(fields.LEAD_STATUS))
+    raw_status = _first(values, mapping.columns_of(canonical.LEAD_STATUS))
     if raw_status:
         folded = " ".join(raw_status.upper().replace("_", " ").split())
         status_map = {**LEAD_STATUS_MAP, **rules.extra_status_map}
@@ -272,11 +342,11 @@ def normalize_record(
         elif folded in COMPLIANCE_STATUSES:
             compliance_hints = (COMPLIANCE_STATUSES[folded],)
         else:
-            issues.append(Issue(fields.LEAD_STATUS, "unknown_lead_status", raw_status))
+            issues.append(Issue(canonical.LEAD_STATUS, "unknown_lead_status", raw_status))
 
-    updated_at = _parse_moment(values, mapping, fields.SOURCE_UPDATED_AT, issues)
-    created_at = _parse_moment(values, mapping, fields.SOURCE_CREATED_AT, issues)
-    touched_at = _parse_moment(values, mapping, fields.TOUCHED_AT, issues)
+    updated_at = _parse_moment(values, mapping, canonical.SOURCE_UPDATED_AT, issues)
+    created_at = _parse_moment(values, mapping, canonical.SOURCE_CREATED_AT, issues)
+    touched_at = _parse_moment(values, mapping, canonical.TOUCHED_AT, issues)
 
     rejection = _check_required(row, mapping, rules, name, phones, emails, address)
     if rejection is not None:
@@ -286,20 +356,29 @@ def normalize_record(
     middle = name.middle if name else ""
     last = name.last if name else ""
     suffix = name.suffix if name else ""
-    checksum = _checksum(
-        [
-            first, middle, last, suffix,
-            "|".join(p.e164 or p.raw for p in phones),
-            "|".join(e.email or e.raw for e in emails),
-            address.address_key if address else "", address.city if address else "",
-            address.state or "" if address else "", county,
-            lead_status or "", ",".join(compliance_hints),
-            updated_at.isoformat() if updated_at else "",
-            created_at.isoformat() if created_at else "",
-            touched_at.isoformat() if touched_at else "",
-        ]
-    )  # fmt: skip
-    own_key = _first(values, mapping.columns_of(fields.SOURCE_KEY)).strip()
+    too_long = _too_long(row, first, middle, last, suffix, phones, emails, address, county)
+    if too_long is not None:
+        return too_long
+    # Everything the record asserts, in one place: the checksum must cover each of these.
+    facts: dict[str, object] = {
+        "first_name": first,
+        "middle_name": middle,
+        "last_name": last,
+        "suffix": suffix,
+        "qualifier": name.qualifier if name else "",
+        "is_entity": name.is_entity if name else False,
+        # Normalised forms only: the same number written another way is the same fact.
+        "phones": [(p.e164 or p.raw.strip(), p.is_valid, p.kind, p.extension) for p in phones],
+        "emails": [(e.email or e.raw.strip(), e.is_valid) for e in emails],
+        "address": address,
+        "lead_status": lead_status,
+        "compliance_hints": compliance_hints,
+        "source_updated_at": updated_at,
+        "source_created_at": created_at,
+        "touched_at": touched_at,
+    }
+    checksum = _checksum(facts)
+    own_key = _first(values, mapping.columns_of(canonical.SOURCE_KEY)).strip()
     return NormalizedRecord(
         row_number=row.number,
         location=row.location,

@@ -97,6 +97,8 @@ class Rule(enum.Enum):
     NEWEST = "newest"
     #: never change it on update (set on insert only)
     KEEP = "keep"
+    #: a boolean that can only become true ("verified beats unverified")
+    UPGRADE = "upgrade"
 
 
 @dataclass(frozen=True)
@@ -203,15 +205,21 @@ def _text(value: Any, column: Column) -> str | int | None:
             )
         return text
     if column_type is ColumnType.DATETIME:
-        if not isinstance(value, dt.datetime):
-            raise TypeError(f"Expected a datetime, got {value!r}")
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        if not isinstance(value, dt.datetime) or value.tzinfo is None:
+            raise TypeError(f"{column.name} needs an aware datetime, got {value!r}")
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value.isoformat(sep=" ", timespec="microseconds")
     if column_type is ColumnType.BOOLEAN:
-        return 1 if value else 0
-    if isinstance(value, (int, Decimal)):
-        return int(value) if column_type in (ColumnType.BIGINT, ColumnType.INTEGER) else str(value)
+        # Only real booleans (or 0/1): "0" or "false" are truthy strings and would become 1.
+        if isinstance(value, bool) or (type(value) is int and value in (0, 1)):
+            return int(value)
+        raise TypeError(f"{column.name} needs a boolean, got {value!r}")
+    if column_type in (ColumnType.BIGINT, ColumnType.INTEGER):
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            raise TypeError(f"{column.name} needs an integer, got {value!r}")
+        if isinstance(value, Decimal) and value != value.to_integral_value():
+            raise TypeError(f"{column.name} needs an integer, got {value!r}")
+        return int(value)
     return str(value)
 
 
@@ -256,7 +264,8 @@ def staging_load(
                 handle.write("\n")
                 count += 1
             handle.close()
-            with connection.cursor() as cursor:
+            # A savepoint: a load refused after LOAD DATA ran leaves the table as it was.
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
                 cursor.execute(
                     f"LOAD DATA LOCAL INFILE %s INTO TABLE {quoted} CHARACTER SET utf8mb4 "
                     f"FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' "
@@ -266,13 +275,13 @@ def staging_load(
                 loaded = cursor.rowcount
                 cursor.execute("SELECT @@warning_count")
                 (warnings,) = cursor.fetchone()
-            # LOAD DATA reports conversion problems as warnings even in strict mode; a row that
-            # did not arrive exactly as written is a failure of the chunk, never a silent change.
-            if loaded != count or warnings:
-                raise BulkLoadError(
-                    f"LOAD DATA loaded {loaded} of {count} rows into {name} with "
-                    f"{warnings} warnings."
-                )
+                # LOAD DATA reports conversion problems as warnings even in strict mode; a row
+                # that did not arrive exactly as written fails the load, never a silent change.
+                if loaded != count or warnings:
+                    raise BulkLoadError(
+                        f"LOAD DATA loaded {loaded} of {count} rows into {name} with "
+                        f"{warnings} warnings."
+                    )
         finally:
             handle.close()
             os.unlink(handle.name)
@@ -316,8 +325,11 @@ def _locked(connection: BaseDatabaseWrapper, target_alias: str, locks: str, colu
     )
 
 
-def upsert_from_staging(connection: BaseDatabaseWrapper, upsert: Upsert) -> int:
-    """Merge the staging rows into the target in one statement; returns the driver's rowcount.
+def upsert_from_staging(connection: BaseDatabaseWrapper, upsert: Upsert) -> None:
+    """Merge the staging rows into the target in one statement.
+
+    Returns nothing on purpose: the drivers count affected rows differently (MySQL counts an
+    update twice), so callers classify rows as inserted/updated/unchanged from staging first.
 
     Column names in :class:`Merge` rules and locks are validated identifiers; nothing from the
     data ever becomes SQL text.
@@ -367,6 +379,8 @@ def upsert_from_staging(connection: BaseDatabaseWrapper, upsert: Upsert) -> int:
             else f"excluded.{quoted_column}"
         )
         conditions = []
+        if merge.rule is Rule.UPGRADE:
+            conditions.append(f"{new} = 1")
         if merge.rule in (Rule.FILL, Rule.NEWEST):
             conditions.append(f"NOT {_is_empty(connection, new)}")
         if merge.rule is Rule.NEWEST:
@@ -398,4 +412,3 @@ def upsert_from_staging(connection: BaseDatabaseWrapper, upsert: Upsert) -> int:
         )
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return cursor.rowcount

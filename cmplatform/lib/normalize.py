@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from cmplatform.lib.hygiene.emails import normalize_email
 from cmplatform.lib.hygiene.phones import normalize_phone
 
 _NOT_LETTER = re.compile(r"[^A-Z]")
@@ -32,9 +33,10 @@ def name_key(value: str) -> str:
 
 
 def email_key(value: str) -> str:
-    """Trimmed, lower-cased e-mail address (the domain is case-insensitive, and in practice
-    no US mailbox provider treats the local part case-sensitively)."""
-    return value.strip().lower()
+    """The stored form of an e-mail address: the hygiene normaliser's (trimmed, lower-cased,
+    ``mailto:`` and angle brackets removed), or the trimmed lower-cased text when it is not a
+    valid address, so that the ORM, search and the bulk path agree on one key."""
+    return normalize_email(value).email or value.strip().lower()
 
 
 def phone_number_key(*, raw: str, e164: str | None) -> str:

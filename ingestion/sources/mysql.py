@@ -128,6 +128,12 @@ class MysqlReader(SourceReader):
                 source_sql = f"({query}) AS source_query"
                 real_columns = self._query_columns(cursor, source_sql)
                 key = []
+            if table is not None and not key and cursor_column is None:
+                raise SourceError(
+                    f"table {table!r} has no primary key, so its rows have no stable order to "
+                    "number and resume by: give cursor_column= (a unique column), or a query= "
+                    "with an ORDER BY on unique columns"
+                )
             self.columns = unique_column_names(real_columns)
             where = ""
             order_by = [quote_identifier(column) for column in key]
@@ -148,7 +154,13 @@ class MysqlReader(SourceReader):
             if where:
                 # with a parameter, MySQLdb formats the SQL with %: a LIKE 'A%' must survive
                 source_sql = source_sql.replace("%", "%%")
-            self._select = f"SELECT * FROM {source_sql}{where}{order}"  # noqa: S608
+            # A query without a cursor column runs as written: wrapping it would let the
+            # server drop its ORDER BY, and with it the stable row numbers resume relies on.
+            self._skip_by_reading = table is None and self.cursor_column is None
+            if self._skip_by_reading:
+                self._select = query or ""
+            else:
+                self._select = f"SELECT * FROM {source_sql}{where}{order}"  # noqa: S608
             self._parameters: tuple[Any, ...] = (cursor_after,) if where else ()
             cursor.close()
         finally:
@@ -183,6 +195,9 @@ class MysqlReader(SourceReader):
             cursor = connection.cursor()
             cursor.execute("SET SESSION TRANSACTION READ ONLY")
             cursor.execute(f"SET SESSION net_write_timeout = {NET_WRITE_TIMEOUT_SECONDS}")
+            # TIMESTAMP columns are rendered in the session's zone: read them as UTC, which is
+            # what every later stage assumes of a zone-less value.
+            cursor.execute("SET SESSION time_zone = '+00:00'")
             cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
             cursor.close()
         except MySQLdb.Error as error:
@@ -235,7 +250,10 @@ class MysqlReader(SourceReader):
         sql = self._select
         parameters = self._parameters
         number = self.resume_after
-        if number:
+        skip = 0
+        if number and self._skip_by_reading:
+            skip, number = number, 0
+        elif number:
             sql += f" LIMIT {_NO_LIMIT} OFFSET {int(number)}"
         self.rows_read = 0
         self.last_cursor_value = self.cursor_after
@@ -264,6 +282,8 @@ class MysqlReader(SourceReader):
                 for row in batch:
                     number += 1
                     self.rows_read += 1
+                    if number <= skip:
+                        continue
                     location = f"{label} row {number}"
                     values = [_text(value) for value in row]
                     binary = _binary_column(columns, values)

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dj_database_url
 import pytest
 
 from cmplatform.demo import DemoManifest, generate_demo_sources
 
-# The development and CI MariaDB (DESIGN.md §4). Tests that need it fail when it is down.
-MYSQL_HOST = "127.0.0.1"
-MYSQL_PORT = 3306
-MYSQL_USER = "root"
+# The development and CI MariaDB (DESIGN.md §4), or the server TEST_MYSQL_URL names (as in
+# tests/run.sh). Tests that need it fail when it is down.
+_SERVER = dj_database_url.parse(
+    os.environ.get("TEST_MYSQL_URL") or "mysql://root@127.0.0.1:3306/cmplatform"
+)
+MYSQL_HOST = _SERVER["HOST"] or "127.0.0.1"
+MYSQL_PORT = int(_SERVER["PORT"] or 3306)
+MYSQL_USER = _SERVER["USER"] or "root"
+MYSQL_PASSWORD = _SERVER["PASSWORD"] or ""
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +40,7 @@ def mysql_connect(database: str | None = None, **options: Any) -> Any:
         "host": MYSQL_HOST,
         "port": MYSQL_PORT,
         "user": MYSQL_USER,
+        "password": MYSQL_PASSWORD,
         "charset": "utf8mb4",
         "connect_timeout": 5,
     }
@@ -62,4 +70,5 @@ def scratch_database() -> Iterator[str]:
 
 def mysql_url(database: str) -> str:
     """The reader URL of a database on the test server."""
-    return f"mysql://{MYSQL_USER}@{MYSQL_HOST}:{MYSQL_PORT}/{database}"
+    credentials = f"{MYSQL_USER}:{MYSQL_PASSWORD}" if MYSQL_PASSWORD else MYSQL_USER
+    return f"mysql://{credentials}@{MYSQL_HOST}:{MYSQL_PORT}/{database}"

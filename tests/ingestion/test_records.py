@@ -149,3 +149,38 @@ def test_source_timestamps_become_aware_utc_datetimes():
     assert isinstance(record, NormalizedRecord)
     assert record.source_updated_at == dt.datetime(2024, 3, 5, 14, 30, tzinfo=dt.UTC)
     assert record.touched_at == dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+
+
+def test_every_changed_fact_changes_the_checksum():
+    base = {
+        "Name": "SMITH, JOHN",
+        "Phone": "(405) 235-7100",
+        "Address": "12 Main St",
+        "Zip": "73102-1234",
+        "Status": "new",
+    }
+    variants = [
+        {"Name": "SMITH, JOHN DECEASED"},
+        {"Name": "SMITH, JOHN ET UX"},
+        {"Zip": "73102-9999"},
+        {"Phone": "(405) 235-7100 x12"},
+        {"Email": "john@gmail.com"},
+        {"Status": "interested"},
+        {"Address": "14 Main St"},
+    ]
+    reference = normalize_record(row(**base), MAPPING)
+    assert isinstance(reference, NormalizedRecord)
+    checksums = {reference.checksum}
+    for variant in variants:
+        record = normalize_record(row(**{**base, **variant}), MAPPING)
+        assert isinstance(record, NormalizedRecord)
+        assert record.checksum not in checksums, variant
+        checksums.add(record.checksum)
+
+
+def test_a_value_too_long_for_its_column_rejects_only_its_row():
+    record = normalize_record(row(number=3, Name="Ann Lee", Address="9" * 250), MAPPING)
+    assert isinstance(record, RejectedRecord)
+    assert (record.error_type, record.field_name) == ("value_too_long", "street")
+    assert record.message.startswith("The street has ")
+    assert record.raw["Address"] == "9" * 250

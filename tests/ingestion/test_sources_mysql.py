@@ -193,3 +193,45 @@ def test_a_connection_killed_mid_stream_raises_after_the_rows_it_delivered(scrat
 def test_an_unreachable_server_is_a_clear_error():
     with pytest.raises(SourceError, match=r"cannot connect to mysql://reader@127.0.0.1:1/crm"):
         open_source("mysql://reader:secret@127.0.0.1:1/crm", table="owners")
+
+
+def test_timestamps_are_read_in_utc_whatever_the_server_zone(scratch_database):
+    execute(
+        scratch_database,
+        "CREATE TABLE events (id INT PRIMARY KEY, at TIMESTAMP NULL)",
+        "SET time_zone = '+00:00'",
+        "INSERT INTO events VALUES (1, '2024-01-09 12:00:00')",
+    )
+    connection = mysql_connect()
+    cursor = connection.cursor()
+    cursor.execute("SELECT @@global.time_zone")
+    (previous,) = cursor.fetchone()
+    cursor.execute("SET GLOBAL time_zone = '-06:00'")
+    try:
+        with open_source(mysql_url(scratch_database), table="events") as reader:
+            assert [row.values["at"] for row in reader] == ["2024-01-09 12:00:00"]
+    finally:
+        cursor.execute("SET GLOBAL time_zone = %s", (previous,))
+        connection.close()
+
+
+def test_a_query_keeps_its_own_order_and_resumes_in_it(scratch_database):
+    execute(
+        scratch_database,
+        "CREATE TABLE leads (id INT PRIMARY KEY, name VARCHAR(20))",
+        "INSERT INTO leads SELECT seq, CONCAT('n', seq) FROM seq_1_to_5",
+    )
+    query = "SELECT id, name FROM leads ORDER BY id DESC"
+    with open_source(mysql_url(scratch_database), query=query) as reader:
+        assert [row.values["id"] for row in reader] == ["5", "4", "3", "2", "1"]
+    with open_source(mysql_url(scratch_database), query=query) as reader:
+        reader.skip_to(3)
+        assert [(row.number, row.values["id"]) for row in reader] == [(4, "2"), (5, "1")]
+
+
+def test_a_table_without_primary_key_needs_an_order(scratch_database):
+    execute(scratch_database, "CREATE TABLE loose (name VARCHAR(20))")
+    with pytest.raises(SourceError, match="has no primary key"):
+        open_source(mysql_url(scratch_database), table="loose")
+    with open_source(mysql_url(scratch_database), table="loose", cursor_column="name") as reader:
+        assert list(reader) == []

@@ -7,8 +7,10 @@ def test_name_key_folds_accents_case_and_punctuation():
     assert name_key("") == ""
 
 
-def test_email_key_trims_and_lowercases():
+def test_email_key_trims_and_lowercases_like_the_ingestion_normaliser():
     assert email_key("  John.Smith@Gmail.COM ") == "john.smith@gmail.com"
+    assert email_key("<Jo@X.com>") == email_key("mailto:jo@x.com") == "jo@x.com"
+    assert email_key(" Not An Address ") == "not an address"
 
 
 def test_phone_to_e164_accepts_common_us_formats():
