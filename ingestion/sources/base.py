@@ -10,6 +10,7 @@ import abc
 import codecs
 import datetime as dt
 import decimal
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -92,6 +93,16 @@ def render_raw(text: str) -> str:
     if not has_escaped_bytes(text):
         return text
     return _ESCAPED_BYTE.sub(lambda match: f"\\x{ord(match.group()) - 0xDC00:02x}", text)
+
+
+def row_json(columns: tuple[str, ...], values: list[Any]) -> str:
+    """A database row as the raw text of a RowError: a JSON object, binary values as "0x..."
+    hex, undecodable bytes as \\xNN escapes."""
+    shown = {
+        column: ("0x" + value.hex() if isinstance(value, bytes) else value)
+        for column, value in zip(columns, values, strict=True)
+    }
+    return render_raw(json.dumps(shown, ensure_ascii=False))
 
 
 def first_escaped_byte(text: str) -> tuple[int, str]:

@@ -11,7 +11,6 @@ converter at all: every value is the text the server sent, so a zero date stays
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from .base import (
     SourceError,
     SourceReader,
     SourceRow,
+    row_json,
     unique_column_names,
 )
 
@@ -294,7 +294,7 @@ class MysqlReader(SourceReader):
                             BINARY_VALUE,
                             f"column {binary!r} holds binary data that is not UTF-8 text; "
                             "select it as HEX(...) in a query if it is needed",
-                            _row_json(columns, values),
+                            row_json(columns, values),
                         )
                         continue
                     record = dict(zip(columns, values, strict=True))
@@ -327,11 +327,3 @@ def _binary_column(columns: tuple[str, ...], values: list[Any]) -> str | None:
         if type(value) is _Undecodable:
             return column
     return None
-
-
-def _row_json(columns: tuple[str, ...], values: list[Any]) -> str:
-    shown = {
-        column: ("0x" + value.hex() if isinstance(value, bytes) else value)
-        for column, value in zip(columns, values, strict=True)
-    }
-    return json.dumps(shown, ensure_ascii=False)

@@ -7,7 +7,6 @@ write, attach another database or change a pragma is refused before it runs.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ from .base import (
     has_escaped_bytes,
     note_escaped_bytes,
     number_text,
-    render_raw,
+    row_json,
     unique_column_names,
 )
 
@@ -256,7 +255,7 @@ def _row_error(
                 BINARY_VALUE,
                 f"column {column!r} holds {len(value)} bytes of binary data that are not "
                 "UTF-8 text; select it as hex(...) in a query if it is needed",
-                _row_json(columns, values),
+                row_json(columns, values),
             )
         if isinstance(value, str) and has_escaped_bytes(value):
             _, byte = first_escaped_byte(value)
@@ -265,15 +264,6 @@ def _row_error(
                 location,
                 INVALID_ENCODING,
                 f"column {column!r} holds text that is not valid UTF-8 (byte {byte})",
-                _row_json(columns, values),
+                row_json(columns, values),
             )
     return None
-
-
-def _row_json(columns: tuple[str, ...], values: list[Any]) -> str:
-    """The row as a JSON object; blobs as "0x..." hex, undecodable bytes as \\xNN escapes."""
-    shown = {
-        column: ("0x" + value.hex() if isinstance(value, bytes) else value)
-        for column, value in zip(columns, values, strict=True)
-    }
-    return render_raw(json.dumps(shown, ensure_ascii=False))
