@@ -192,22 +192,8 @@ def run_accuracy(rows: int, seed: int) -> None:
     from cmplatform.demo import render
     from cmplatform.demo.sources import SOURCES
 
-    shown_names: list[tuple[str, str, str, str]] = []
-    written_phones: dict[str, str] = {}
-    name_parts, phone = render.name_parts, render.phone
-
-    def recording_name_parts(*args: object) -> tuple[str, str, str, str]:
-        parts = name_parts(*args)  # type: ignore[arg-type]
-        shown_names.append(parts)
-        return parts
-
-    def recording_phone(rng: object, digits: str, style: object) -> str:
-        written = phone(rng, digits, style)  # type: ignore[arg-type]
-        written_phones[written] = digits
-        return written
-
-    render.name_parts, render.phone = recording_name_parts, recording_phone  # type: ignore[assignment]
-    try:
+    with render.recording() as written:
+        shown_names, written_phones = written.names, written.phones
         plan = DemoPlan(rows=rows, seed=seed)
         print(f"\nacceptance on {rows:,} demo records (seed {seed})")
         full_name_columns = {
@@ -276,8 +262,6 @@ def run_accuracy(rows: int, seed: int) -> None:
                 f"{100 * streets_standardized / max(streets_total, 1):6.2f} % "
                 f"of {streets_total:>7,}"
             )
-    finally:
-        render.name_parts, render.phone = name_parts, phone  # type: ignore[assignment]
     valid = standardized = invalid_truth = 0
     for written, digits in written_phones.items():
         if digits not in "".join(character for character in written if character.isdigit()):

@@ -9,6 +9,10 @@ e-mail case, missing values.
 from __future__ import annotations
 
 import random
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from . import reference
 from .people import ASCII_FOLD, NICKNAMES, Address, Household, Person, Pool
@@ -412,3 +416,41 @@ def email(rng: random.Random, household: Household, person: Person, style: Style
     if roll < 0.16:
         return address + " "
     return address
+
+
+@dataclass
+class RenderLog:
+    """What the generator wrote while :func:`recording` was active: every name as its
+    (first, middle, last, suffix) parts, in writing order, and every written phone text with
+    the true 10 digits behind it. Quality benchmarks compare parsers against it."""
+
+    names: list[tuple[str, str, str, str]] = field(default_factory=list)
+    phones: dict[str, str] = field(default_factory=dict)
+
+
+@contextmanager
+def recording() -> Iterator[RenderLog]:
+    """Record every name and phone the generator renders until the block ends (the sources
+    call ``render.name_parts`` / ``render.phone`` through this module, so wrapping them here
+    sees everything)."""
+    log = RenderLog()
+    module = sys.modules[__name__]
+    original_name_parts, original_phone = module.name_parts, module.phone
+
+    def recording_name_parts(
+        rng: random.Random, person: Person, style: Style
+    ) -> tuple[str, str, str, str]:
+        parts = original_name_parts(rng, person, style)
+        log.names.append(parts)
+        return parts
+
+    def recording_phone(rng: random.Random, digits: str, style: Style) -> str:
+        written = original_phone(rng, digits, style)
+        log.phones[written] = digits
+        return written
+
+    module.name_parts, module.phone = recording_name_parts, recording_phone  # type: ignore[assignment]
+    try:
+        yield log
+    finally:
+        module.name_parts, module.phone = original_name_parts, original_phone  # type: ignore[assignment]

@@ -112,48 +112,33 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
 
 
-def test_acceptance_phones_and_full_names_against_the_generator_truth(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_acceptance_phones_and_full_names_against_the_generator_truth() -> None:
     """Record what the generator writes for every phone and name, then compare."""
     from cmplatform.demo import render
 
-    shown_names: list[tuple[str, str, str, str]] = []
-    written_phones: dict[str, str] = {}
-    name_parts, phone = render.name_parts, render.phone
-
-    def recording_name_parts(*args: object) -> tuple[str, str, str, str]:
-        parts = name_parts(*args)  # type: ignore[arg-type]
-        shown_names.append(parts)
-        return parts
-
-    def recording_phone(rng: object, digits: str, style: object) -> str:
-        written = phone(rng, digits, style)  # type: ignore[arg-type]
-        written_phones[written] = digits
-        return written
-
-    monkeypatch.setattr(render, "name_parts", recording_name_parts)
-    monkeypatch.setattr(render, "phone", recording_phone)
     plan = DemoPlan(rows=ROWS, seed=1)
+    full_names: list[tuple[str, tuple[str, str, str, str]]] = []
+    with render.recording() as written_log:
+        for kind, column in (("mysql_dump", 1), ("sms_tsv", 1), ("call_csv", 1)):
+            for _key, _entity, _household, row in plan.records(kind):
+                full_names.append((str(row[column]), written_log.names[-1]))
+    written_phones = written_log.phones
     names_total = names_correct = 0
-    for kind, column in (("mysql_dump", 1), ("sms_tsv", 1), ("call_csv", 1)):
-        for _key, _entity, _household, row in plan.records(kind):
-            first, _middle, last, suffix = shown_names[-1]
-            raw = str(row[column])
-            words = {_fold(word).strip(".,") for word in raw.split()}
-            bare_suffix = suffix.upper().replace(".", "")
-            expected_suffix = (
-                GENERATIONAL_SUFFIXES.get(bare_suffix, suffix)
-                if suffix and _fold(suffix).strip(".") in words
-                else ""
-            )
-            result = parse_full_name(raw)
-            names_total += 1
-            names_correct += (
-                _fold(result.first) == _fold(first)
-                and _fold(result.last) == _fold(last)
-                and result.suffix == expected_suffix
-            )
+    for raw, (first, _middle, last, suffix) in full_names:
+        words = {_fold(word).strip(".,") for word in raw.split()}
+        bare_suffix = suffix.upper().replace(".", "")
+        expected_suffix = (
+            GENERATIONAL_SUFFIXES.get(bare_suffix, suffix)
+            if suffix and _fold(suffix).strip(".") in words
+            else ""
+        )
+        result = parse_full_name(raw)
+        names_total += 1
+        names_correct += (
+            _fold(result.first) == _fold(first)
+            and _fold(result.last) == _fold(last)
+            and result.suffix == expected_suffix
+        )
     valid_phones = standardised = 0
     for written, digits in written_phones.items():
         if digits not in "".join(character for character in written if character.isdigit()):
