@@ -9,6 +9,7 @@ counterpart (MySQL/Aurora, Redis, S3).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -160,6 +161,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Ingestion -------------------------------------------------------------------------------
+# Rows per chunk (one transaction each) and processes normalising rows (0: in the importing
+# process; the default uses every core but one share for reading and the database).
+INGEST_CHUNK_ROWS = env.integer("INGEST_CHUNK_ROWS", 100_000, minimum=100)
+INGEST_WORKERS = env.integer("INGEST_WORKERS", min(os.cpu_count() or 1, 4), minimum=0)
 
 # --- Storage ---------------------------------------------------------------------------------
 LANDING_S3_BUCKET = env.optional("LANDING_S3_BUCKET")

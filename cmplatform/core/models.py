@@ -93,6 +93,9 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_imported_at = models.DateTimeField(null=True, blank=True)
+    source_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Source timestamp of the newest values merged in."
+    )
 
     objects = PersonQuerySet.as_manager()
 

@@ -108,6 +108,9 @@ class Merge:
 
     rule: Rule
     locked_by: str | None = None
+    #: the name looked up in ``locked_by`` (default: the column's own name), so that a derived
+    #: column such as a match key follows the lock of the field it is derived from
+    lock_as: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,9 @@ class Upsert:
     ``columns`` maps each target column to the staging column that feeds it, ``merge`` gives
     the per-column rule on update (default :attr:`Rule.FILL`), ``timestamp`` is the
     (target, staging) column pair compared by :attr:`Rule.NEWEST`, and ``only_where_true``
-    names a staging column that must be true for a row to be merged at all.
+    names a staging column that must be true for a row to be merged at all. ``order_by``
+    (staging columns) fixes the order in which several staging rows for one target row are
+    applied: each later row is merged onto the result of the earlier ones.
     """
 
     target: str
@@ -127,6 +132,7 @@ class Upsert:
     merge: Mapping[str, Merge]
     timestamp: tuple[str, str] | None = None
     only_where_true: str | None = None
+    order_by: Sequence[str] = ()
 
 
 def _check_identifier(name: str) -> str:
@@ -246,6 +252,30 @@ def staging_load(
 ) -> int:
     """Append ``rows`` (sequences in ``columns`` order) to staging table ``name``; return how
     many were loaded. Memory stays flat: rows stream to a file (MySQL) or go in batches."""
+    return _load(connection, name, columns, rows, temporary=True)
+
+
+def table_append(
+    connection: BaseDatabaseWrapper,
+    *,
+    table: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """Append ``rows`` to the permanent table ``table`` the way :func:`staging_load` fills a
+    staging table: for append-only tables (lineage, row errors) written at bulk speed. The
+    columns not named take their database defaults; callers own the transaction."""
+    return _load(connection, table, columns, rows, temporary=False)
+
+
+def _load(
+    connection: BaseDatabaseWrapper,
+    name: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    *,
+    temporary: bool,
+) -> int:
     quoted = _quote(connection, name)
     column_list = ", ".join(_quote(connection, c.name) for c in columns)
     width = len(columns)
@@ -287,7 +317,8 @@ def staging_load(
             os.unlink(handle.name)
         return count
     placeholders = ", ".join("%s" for _ in columns)
-    statement = f"INSERT INTO temp.{quoted} ({column_list}) VALUES ({placeholders})"
+    schema = "temp." if temporary else ""
+    statement = f"INSERT INTO {schema}{quoted} ({column_list}) VALUES ({placeholders})"
     batch: list[tuple[Any, ...]] = []
     # A savepoint: a bad row found after earlier batches went in leaves the table as it was,
     # as the MySQL path does (it refuses before LOAD DATA runs).
@@ -388,27 +419,110 @@ def upsert_from_staging(connection: BaseDatabaseWrapper, upsert: Upsert) -> None
                 raise ValueError(f"Rule.NEWEST on {column} needs Upsert.timestamp.")
             conditions.append(newest_condition)
         if merge.locked_by:
-            conditions.append(f"NOT {_locked(connection, current, merge.locked_by, column)}")
+            lock_name = _check_identifier(merge.lock_as or column)
+            conditions.append(f"NOT {_locked(connection, current, merge.locked_by, lock_name)}")
         if conditions:
             value = f"CASE WHEN {' AND '.join(conditions)} THEN {new} ELSE {stored} END"
         else:
             value = new
         assignments.append(f"{quoted_column} = {value}")
     key_list = ", ".join(_quote(connection, column) for column in upsert.key)
+    order = (
+        " ORDER BY " + ", ".join(f"s.{_quote(connection, c)}" for c in upsert.order_by)
+        if upsert.order_by
+        else ""
+    )
     if mysql:
         # With nothing to update, re-assigning the first key column is MySQL's no-op update.
         first_key = _quote(connection, upsert.key[0])
         update = ", ".join(assignments) or f"{first_key} = {current}.{first_key}"
         sql = (
-            f"INSERT INTO {target} ({insert_list}) SELECT {select_list} FROM {staging} s{where} "
-            f"ON DUPLICATE KEY UPDATE {update}"
+            f"INSERT INTO {target} ({insert_list}) SELECT {select_list} FROM {staging} s{where}"
+            f"{order} ON DUPLICATE KEY UPDATE {update}"
         )
     else:
         action = f"DO UPDATE SET {', '.join(assignments)}" if assignments else "DO NOTHING"
         # "WHERE true" resolves SQLite's parsing ambiguity between a join and ON CONFLICT.
         sql = (
             f"INSERT INTO {target} ({insert_list}) SELECT {select_list} FROM temp.{staging} s"
-            f"{where or ' WHERE true'} ON CONFLICT ({key_list}) {action}"
+            f"{where or ' WHERE true'}{order} ON CONFLICT ({key_list}) {action}"
         )
     with connection.cursor() as cursor:
         cursor.execute(sql)
+
+
+def insert_from_staging(
+    connection: BaseDatabaseWrapper,
+    *,
+    target: str,
+    staging: str,
+    columns: Mapping[str, str],
+    order_by: Sequence[str] = (),
+) -> int:
+    """``INSERT INTO target (...) SELECT ... FROM staging ORDER BY ...``: plain inserts (no
+    natural key), in ``order_by`` order so auto-increment ids follow it. Returns the count."""
+    target_columns = list(columns)
+    insert_list = ", ".join(_quote(connection, column) for column in target_columns)
+    select_list = ", ".join(f"s.{_quote(connection, columns[c])}" for c in target_columns)
+    order = (
+        " ORDER BY " + ", ".join(f"s.{_quote(connection, c)}" for c in order_by) if order_by else ""
+    )
+    schema = "" if connection.vendor == "mysql" else "temp."
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_quote(connection, target)} ({insert_list}) "
+            f"SELECT {select_list} FROM {schema}{_quote(connection, staging)} s{order}"
+        )
+        return int(cursor.rowcount)
+
+
+@dataclass(frozen=True)
+class Join:
+    """``JOIN table alias ON alias.column = other_alias.column AND ...`` in a lookup;
+    ``on`` pairs this table's column with a qualified ``"alias.column"`` already joined."""
+
+    table: str
+    alias: str
+    on: Sequence[tuple[str, str]]
+
+
+def _qualified(connection: BaseDatabaseWrapper, name: str) -> str:
+    alias, _, column = name.partition(".")
+    if not column:
+        raise ValueError(f"Expected alias.column, got {name!r}")
+    return f"{_quote(connection, alias)}.{_quote(connection, column)}"
+
+
+def staging_lookup(
+    connection: BaseDatabaseWrapper,
+    *,
+    staging: str,
+    joins: Sequence[Join],
+    select: Sequence[str],
+    where_equal: Mapping[str, Any] | None = None,
+) -> list[tuple[Any, ...]]:
+    """The rows of ``SELECT <select> FROM staging s JOIN ...``: set-based look-ups of staged
+    keys in canonical tables (one statement for a whole chunk, driven by their indexes).
+
+    ``select`` and the keys of ``where_equal`` are qualified ``"alias.column"`` names (the
+    staging table is ``s``); ``where_equal`` values travel as parameters.
+    """
+    schema = "" if connection.vendor == "mysql" else "temp."
+    parts = [f"SELECT {', '.join(_qualified(connection, c) for c in select)}"]
+    parts.append(f"FROM {schema}{_quote(connection, staging)} {_quote(connection, 's')}")
+    for join in joins:
+        alias = _quote(connection, join.alias)
+        conditions = " AND ".join(
+            f"{alias}.{_quote(connection, column)} = {_qualified(connection, other)}"
+            for column, other in join.on
+        )
+        parts.append(f"JOIN {_quote(connection, join.table)} {alias} ON {conditions}")
+    parameters: list[Any] = []
+    if where_equal:
+        parts.append(
+            "WHERE " + " AND ".join(f"{_qualified(connection, c)} = %s" for c in where_equal)
+        )
+        parameters.extend(where_equal.values())
+    with connection.cursor() as cursor:
+        cursor.execute(" ".join(parts), parameters)
+        return list(cursor.fetchall())

@@ -1,0 +1,910 @@
+"""The chunk writer: one normalised chunk into the source of truth, set-based, in the caller's
+transaction (a chunk commits entirely or not at all).
+
+For a chunk of N rows the database sees a fixed number of statements, never one per row:
+
+1. the chunk's source keys are staged and joined to ``source_records`` (known keys);
+2. the match values of rows with new keys (e-mails, E.164 phones, name + ZIP) are staged and
+   joined to the canonical tables' indexes (candidates, see :mod:`ingestion.matching`);
+3. rows are classified in source order (:meth:`ChunkWriter.classify`): a known key with the
+   same checksum is *unchanged*, with another checksum *updated*; a key already seen in this
+   import is a *duplicate-in-batch* (its values still merge when they differ); a new key lands
+   on its matched person (*updated*) or creates one (*inserted*);
+4. new persons are inserted in row order from staging (consecutive ids, verified), then person
+   fields, phones, e-mails, addresses and touchpoints are upserted with the survivorship rules
+   of :mod:`cmplatform.lib.bulk` (manual overrides never touched, newest source timestamp wins,
+   never overwritten by an empty value, verified beats unverified);
+5. ``source_records`` are upserted, and lineage, row errors and match conflicts appended.
+
+Rows whose source has no record key of its own get ``h:<checksum>`` keys in the shared
+namespace :data:`HASH_NAMESPACE`: the same facts from any file are the same record, so the same
+rows in another file come out *unchanged*.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from cmplatform.lib.bulk import (
+    BulkLoadError,
+    Column,
+    ColumnType,
+    Join,
+    Merge,
+    Rule,
+    Upsert,
+    insert_from_staging,
+    staging_create,
+    staging_load,
+    staging_lookup,
+    table_append,
+    upsert_from_staging,
+)
+from cmplatform.lib.normalize import phone_number_key
+from ingestion import matching
+from ingestion.matching import Candidate, NameFacts
+from ingestion.models import RecordVersion
+from ingestion.parallel import NormalizedChunk
+from ingestion.records import NormalizedRecord
+
+HASH_NAMESPACE = "*"
+LOCKS = "manual_override_fields"
+
+V = ColumnType.VARCHAR
+
+
+def _col(name: str, kind: ColumnType, length: int | None = None) -> Column:
+    return Column(name, kind, length)
+
+
+@dataclass
+class ChunkCounts:
+    """The outcome counts of one chunk; they add up to ``rows_read``."""
+
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    conflicts: int = 0
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_read == (
+            self.inserted + self.updated + self.unchanged + self.duplicates + self.errors
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    person_id: int
+    checksum: str
+    last_batch_id: int
+    last_row: int
+
+
+@dataclass(slots=True)
+class _Placed:
+    """Where one accepted row went. ``person`` is an id, or ``-(slot + 1)`` for a person this
+    chunk creates (resolved to an id once inserted)."""
+
+    record: NormalizedRecord
+    namespace: str
+    outcome: str
+    rule: str
+    person: int
+    apply: bool
+    conflicting: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass
+class Classified:
+    placed: list[_Placed] = field(default_factory=list)
+    new_persons: list[NormalizedRecord] = field(default_factory=list)
+
+
+class ChunkWriter:
+    """Writes chunks of one import batch; see the module docstring."""
+
+    def __init__(
+        self,
+        connection: BaseDatabaseWrapper,
+        *,
+        batch_id: int,
+        source: str,
+        channel: str,
+        campaign_id: int | None,
+        default_timestamp: dt.datetime,
+    ) -> None:
+        self.connection = connection
+        self.batch_id = batch_id
+        self.source = source
+        self.channel = channel
+        self.campaign_id = campaign_id
+        self.default_timestamp = default_timestamp
+
+    # -- look-ups ----------------------------------------------------------------------------
+
+    def _namespace(self, record: NormalizedRecord) -> str:
+        return self.source if record.has_own_key else HASH_NAMESPACE
+
+    def _known_keys(self, records: Sequence[NormalizedRecord]) -> dict[tuple[str, str], _Known]:
+        keys = dict.fromkeys((self._namespace(r), r.source_key) for r in records)
+        columns = [_col("source", V, 64), _col("source_key", V, 191)]
+        staging_create(self.connection, name="stg_keys", columns=columns)
+        staging_load(self.connection, name="stg_keys", columns=columns, rows=keys)
+        rows = staging_lookup(
+            self.connection,
+            staging="stg_keys",
+            joins=[
+                Join(
+                    "source_records", "r", [("source", "s.source"), ("source_key", "s.source_key")]
+                )
+            ],
+            select=[
+                "s.source",
+                "s.source_key",
+                "r.person_id",
+                "r.checksum",
+                "r.last_batch_id",
+                "r.last_row",
+            ],
+        )
+        return {(row[0], row[1]): _Known(*row[2:]) for row in rows}
+
+    def _known_facts(self, fresh: Sequence[NormalizedRecord]) -> dict[str, int]:
+        """Checksum → person for facts already brought under another key (lowest person id)."""
+        checksums = dict.fromkeys((r.checksum,) for r in fresh)
+        columns = [_col("checksum", V, 32)]
+        staging_create(self.connection, name="stg_checksums", columns=columns)
+        staging_load(self.connection, name="stg_checksums", columns=columns, rows=checksums)
+        rows = staging_lookup(
+            self.connection,
+            staging="stg_checksums",
+            joins=[Join("source_records", "r", [("checksum", "s.checksum")])],
+            select=["s.checksum", "r.person_id"],
+        )
+        found: dict[str, int] = {}
+        for checksum, person_id in rows:
+            if checksum not in found or person_id < found[checksum]:
+                found[checksum] = person_id
+        return found
+
+    def _candidates(self, fresh: Sequence[NormalizedRecord]) -> dict[int, list[Candidate]]:
+        """Existing persons each fresh row might be, per row number, in precedence order."""
+        columns = [
+            _col("row_number", ColumnType.BIGINT),
+            _col("rule", V, 12),
+            _col("value", V, 254),
+            _col("last_key", V, 100),
+            _col("first_key", V, 100),
+            _col("zip5", V, 5),
+        ]
+        staged: list[tuple[Any, ...]] = []
+        for record in fresh:
+            for email in record.emails:
+                if email.email:
+                    staged.append((record.row_number, matching.RULE_EMAIL, email.email, "", "", ""))
+            for phone in record.phones:
+                if phone.e164:
+                    staged.append((record.row_number, matching.RULE_PHONE, phone.e164, "", "", ""))
+            zip5 = record.address.zip5 if record.address else None
+            if record.last_name_key and record.first_name_key and zip5:
+                staged.append(
+                    (
+                        record.row_number,
+                        matching.RULE_NAME_ZIP,
+                        "",
+                        record.last_name_key,
+                        record.first_name_key,
+                        zip5,
+                    )
+                )
+        found: dict[int, list[Candidate]] = defaultdict(list)
+        if not staged:
+            return found
+        staging_create(self.connection, name="stg_match", columns=columns)
+        staging_load(self.connection, name="stg_match", columns=columns, rows=staged)
+        person = [
+            "p.id",
+            "p.is_duplicate",
+            "p.merged_into_id",
+            "p.first_name_key",
+            "p.last_name_key",
+            "p.suffix",
+        ]
+        lookups = {
+            matching.RULE_EMAIL: [
+                Join("email_addresses", "c", [("email", "s.value")]),
+                Join("persons", "p", [("id", "c.person_id")]),
+            ],
+            matching.RULE_PHONE: [
+                Join("phone_numbers", "c", [("e164", "s.value")]),
+                Join("persons", "p", [("id", "c.person_id")]),
+            ],
+            matching.RULE_NAME_ZIP: [
+                Join(
+                    "persons",
+                    "p",
+                    [
+                        ("last_name_key", "s.last_key"),
+                        ("first_name_key", "s.first_key"),
+                        ("zip5", "s.zip5"),
+                    ],
+                ),
+            ],
+        }
+        for rule in matching.PRECEDENCE:
+            rows = staging_lookup(
+                self.connection,
+                staging="stg_match",
+                joins=lookups[rule],
+                select=["s.row_number", *person],
+                where_equal={"s.rule": rule},
+            )
+            by_row: dict[int, dict[int, Candidate]] = defaultdict(dict)
+            for row_number, pid, is_duplicate, merged_into, first_key, last_key, suffix in rows:
+                golden = merged_into if is_duplicate and merged_into else pid
+                names = NameFacts(first_key or "", last_key or "", suffix or "")
+                by_row[row_number].setdefault(golden, Candidate(golden, rule, names))
+            for row_number, candidates in by_row.items():
+                found[row_number].extend(sorted(candidates.values(), key=lambda c: c.person_id))
+        return found
+
+    # -- classification ----------------------------------------------------------------------
+
+    def classify(self, records: Sequence[NormalizedRecord]) -> Classified:
+        known = self._known_keys(records)
+        first_seen: dict[tuple[str, str], NormalizedRecord] = {}
+        for record in records:
+            first_seen.setdefault((self._namespace(record), record.source_key), record)
+        fresh = [r for key, r in first_seen.items() if key not in known]
+        same_facts = self._known_facts(fresh) if fresh else {}
+        candidates = self._candidates([r for r in fresh if r.checksum not in same_facts])
+
+        result = Classified()
+        in_chunk: dict[tuple[str, str], tuple[int, str]] = {}  # key -> (person ref, checksum)
+        local_email: dict[str, list[int]] = defaultdict(list)
+        local_phone: dict[str, list[int]] = defaultdict(list)
+        local_name: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+        local_names: dict[int, NameFacts] = {}
+        for record in records:
+            namespace = self._namespace(record)
+            key = (namespace, record.source_key)
+            if key in in_chunk:
+                person, checksum = in_chunk[key]
+                changed = checksum != record.checksum
+                result.placed.append(
+                    _Placed(
+                        record,
+                        namespace,
+                        RecordVersion.Outcome.DUPLICATE,
+                        matching.RULE_KEY,
+                        person,
+                        changed,
+                    )
+                )
+                in_chunk[key] = (person, record.checksum)
+                continue
+            if key in known:
+                entry = known[key]
+                if entry.last_batch_id == self.batch_id and entry.last_row < record.row_number:
+                    outcome = RecordVersion.Outcome.DUPLICATE
+                    changed = entry.checksum != record.checksum
+                elif entry.checksum == record.checksum:
+                    outcome, changed = RecordVersion.Outcome.UNCHANGED, False
+                else:
+                    outcome, changed = RecordVersion.Outcome.UPDATED, True
+                result.placed.append(
+                    _Placed(record, namespace, outcome, matching.RULE_KEY, entry.person_id, changed)
+                )
+                in_chunk[key] = (entry.person_id, record.checksum)
+                continue
+            if record.checksum in same_facts:
+                person = same_facts[record.checksum]
+                result.placed.append(
+                    _Placed(
+                        record,
+                        namespace,
+                        RecordVersion.Outcome.UNCHANGED,
+                        matching.RULE_SAME_FACTS,
+                        person,
+                        False,
+                    )
+                )
+                in_chunk[key] = (person, record.checksum)
+                continue
+            names = NameFacts(record.first_name_key, record.last_name_key, record.suffix)
+            row_candidates = list(candidates.get(record.row_number, ()))
+            emails = [e.email for e in record.emails if e.email]
+            phones = [p.e164 for p in record.phones if p.e164]
+            zip5 = record.address.zip5 if record.address else None
+            name_key = (names.last_key, names.first_key, zip5 or "")
+            for rule, refs in (
+                (matching.RULE_EMAIL, [ref for e in emails for ref in local_email.get(e, ())]),
+                (matching.RULE_PHONE, [ref for p in phones for ref in local_phone.get(p, ())]),
+                (
+                    matching.RULE_NAME_ZIP,
+                    local_name.get(name_key, []) if zip5 and names.first_key else [],
+                ),
+            ):
+                row_candidates.extend(Candidate(ref, rule, local_names[ref]) for ref in refs)
+            row_candidates.sort(key=lambda c: matching.PRECEDENCE.index(c.rule))
+            decision = matching.decide(names, row_candidates)
+            if decision.person_id is None:
+                person = -(len(result.new_persons) + 1)
+                result.new_persons.append(record)
+                local_names[person] = names
+                outcome, rule = RecordVersion.Outcome.INSERTED, matching.RULE_NEW
+            else:
+                person = decision.person_id
+                outcome, rule = RecordVersion.Outcome.UPDATED, decision.rule
+                matched = next(c for c in row_candidates if c.person_id == person)
+                local_names.setdefault(person, matched.names)
+            for email in emails:
+                if person not in local_email[email]:
+                    local_email[email].append(person)
+            for phone in phones:
+                if person not in local_phone[phone]:
+                    local_phone[phone].append(person)
+            if zip5 and names.first_key and person not in local_name[name_key]:
+                local_name[name_key].append(person)
+            result.placed.append(
+                _Placed(record, namespace, outcome, rule, person, True, decision.conflicting)
+            )
+            in_chunk[key] = (person, record.checksum)
+        return result
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def _timestamp(self, record: NormalizedRecord) -> dt.datetime:
+        return (
+            record.source_updated_at
+            or record.touched_at
+            or record.source_created_at
+            or self.default_timestamp
+        )
+
+    def _insert_persons(self, new_persons: Sequence[NormalizedRecord], stamp: dt.datetime) -> int:
+        """Insert the chunk's new persons in order; return the id of the first."""
+        columns = [_col("slot", ColumnType.INTEGER), *_PERSON_COLUMNS]
+        rows = (
+            (slot, *self._person_values(record, stamp)) for slot, record in enumerate(new_persons)
+        )
+        staging_create(self.connection, name="stg_new_persons", columns=columns)
+        staging_load(self.connection, name="stg_new_persons", columns=columns, rows=rows)
+        mapped = {c.name: c.name for c in columns if c.name != "slot"}
+        count = insert_from_staging(
+            self.connection,
+            target="persons",
+            staging="stg_new_persons",
+            columns=mapped,
+            order_by=("slot",),
+        )
+        ids = staging_lookup_range(self.connection, stamp)
+        first, last, total = ids
+        if count != len(new_persons) or total != len(new_persons) or last - first + 1 != total:
+            raise BulkLoadError(
+                f"New persons did not get consecutive ids ({total} rows between {first} and "
+                f"{last} for {len(new_persons)} inserted); check innodb_autoinc_lock_mode."
+            )
+        return int(first)
+
+    def _person_values(self, record: NormalizedRecord, stamp: dt.datetime) -> tuple[Any, ...]:
+        address = record.address
+        return (
+            record.first_name,
+            record.middle_name,
+            record.last_name,
+            record.suffix,
+            record.first_name_key,
+            record.last_name_key,
+            (address.state or "") if address else "",
+            address.county if address else "",
+            (address.zip5 or "") if address else "",
+            self._timestamp(record),
+            stamp,
+            stamp,
+            stamp,
+            record.lead_status or "new",
+            self.source,
+            True,
+            False,
+            False,
+            "[]",
+            0,
+        )
+
+    def write(self, chunk: NormalizedChunk, stamp: dt.datetime) -> ChunkCounts:
+        """Write one chunk (inside the caller's transaction) and return its counts."""
+        counts = ChunkCounts(rows_read=chunk.rows_read)
+        classified = self.classify(chunk.records) if chunk.records else Classified()
+        first_id = (
+            self._insert_persons(classified.new_persons, stamp) if classified.new_persons else 0
+        )
+
+        def resolve(person: int) -> int:
+            return first_id + (-person - 1) if person < 0 else person
+
+        for placed in classified.placed:
+            placed.person = resolve(placed.person)
+            if placed.outcome == RecordVersion.Outcome.INSERTED:
+                counts.inserted += 1
+            elif placed.outcome == RecordVersion.Outcome.UPDATED:
+                counts.updated += 1
+            elif placed.outcome == RecordVersion.Outcome.UNCHANGED:
+                counts.unchanged += 1
+            else:
+                counts.duplicates += 1
+            if placed.conflicting:
+                counts.conflicts += 1
+        applied = [p for p in classified.placed if p.apply]
+        self._update_persons(
+            [p for p in applied if p.outcome != RecordVersion.Outcome.INSERTED], stamp
+        )
+        self._upsert_contacts(applied, stamp)
+        self._upsert_source_records(classified.placed, stamp)
+        self._append_lineage(classified.placed, stamp)
+        self._append_conflicts([p for p in classified.placed if p.conflicting], stamp, resolve)
+        counts.errors = self._append_errors(chunk)
+        return counts
+
+    def _update_persons(self, placed: Sequence[_Placed], stamp: dt.datetime) -> None:
+        if not placed:
+            return
+        columns = [_col("seq", ColumnType.BIGINT), _col("id", ColumnType.BIGINT), *_PERSON_COLUMNS]
+        rows = (
+            (p.record.row_number, p.person, *self._person_values(p.record, stamp)) for p in placed
+        )
+        staging_create(self.connection, name="stg_person_updates", columns=columns)
+        staging_load(self.connection, name="stg_person_updates", columns=columns, rows=rows)
+        mapped = {c.name: c.name for c in columns if c.name != "seq"}
+        newest = {
+            name: Merge(Rule.NEWEST, locked_by=LOCKS, lock_as=_LOCK_OF.get(name, name))
+            for name in _PERSON_NEWEST
+        }
+        merge = {name: Merge(Rule.KEEP) for name in _PERSON_KEEP}
+        merge.update(newest)
+        merge.update(
+            {
+                "updated_at": Merge(Rule.OVERWRITE),
+                "last_imported_at": Merge(Rule.OVERWRITE),
+                "source_updated_at": Merge(Rule.NEWEST),
+            }
+        )
+        upsert_from_staging(
+            self.connection,
+            Upsert(
+                target="persons",
+                staging="stg_person_updates",
+                key=("id",),
+                columns=mapped,
+                merge=merge,
+                timestamp=("source_updated_at", "source_updated_at"),
+                order_by=("seq",),
+            ),
+        )
+
+    def _upsert_contacts(self, placed: Sequence[_Placed], stamp: dt.datetime) -> None:
+        phones: list[tuple[Any, ...]] = []
+        emails: list[tuple[Any, ...]] = []
+        addresses: list[tuple[Any, ...]] = []
+        touches: list[tuple[Any, ...]] = []
+        for p in placed:
+            record, is_new = p.record, p.outcome == RecordVersion.Outcome.INSERTED
+            for index, phone in enumerate(record.phones):
+                kind = (
+                    "mobile" if phone.from_mobile_column and phone.kind == "unknown" else phone.kind
+                )
+                phones.append(
+                    (
+                        record.row_number,
+                        p.person,
+                        phone.raw.strip()[:64],
+                        phone.e164,
+                        phone_number_key(raw=phone.raw, e164=phone.e164),
+                        kind[:10],
+                        phone.is_valid,
+                        is_new and index == 0,
+                        stamp,
+                    )
+                )
+            for index, email in enumerate(record.emails):
+                emails.append(
+                    (
+                        record.row_number,
+                        p.person,
+                        email.email or email.raw.strip().lower(),
+                        email.is_valid,
+                        is_new and index == 0,
+                        stamp,
+                    )
+                )
+            address = record.address
+            if address is not None and address.street:
+                addresses.append(
+                    (
+                        record.row_number,
+                        p.person,
+                        address.street,
+                        address.city,
+                        address.state or "",
+                        address.zip5 or "",
+                        address.zip4 or "",
+                        address.county,
+                        address.address_key,
+                        is_new,
+                        stamp,
+                    )
+                )
+            if self.channel and record.touched_at is not None:
+                touches.append(
+                    (
+                        record.row_number,
+                        p.person,
+                        self.campaign_id,
+                        self.channel,
+                        record.touched_at,
+                        self.source,
+                        record.source_key,
+                        stamp,
+                    )
+                )
+        self._upsert(
+            "phone_numbers",
+            phones,
+            [
+                _col("seq", ColumnType.BIGINT),
+                _col("person_id", ColumnType.BIGINT),
+                _col("raw", V, 64),
+                _col("e164", V, 16),
+                _col("number_key", V, 64),
+                _col("phone_type", V, 10),
+                _col("is_valid", ColumnType.BOOLEAN),
+                _col("is_primary", ColumnType.BOOLEAN),
+                _col("stamp", ColumnType.DATETIME),
+            ],
+            key=("person_id", "number_key"),
+            constants={"dnc_status": "UNCHECKED"},
+            merge={
+                "raw": Merge(Rule.KEEP),
+                "e164": Merge(Rule.FILL),
+                "phone_type": Merge(Rule.KEEP),
+                "is_valid": Merge(Rule.UPGRADE),
+                "is_primary": Merge(Rule.KEEP),
+            },
+        )
+        self._upsert(
+            "email_addresses",
+            emails,
+            [
+                _col("seq", ColumnType.BIGINT),
+                _col("person_id", ColumnType.BIGINT),
+                _col("email", V, 254),
+                _col("is_valid", ColumnType.BOOLEAN),
+                _col("is_primary", ColumnType.BOOLEAN),
+                _col("stamp", ColumnType.DATETIME),
+            ],
+            key=("person_id", "email"),
+            constants={"is_verified": False, "opt_out_status": "CLEAR"},
+            merge={"is_valid": Merge(Rule.UPGRADE), "is_primary": Merge(Rule.KEEP)},
+        )
+        self._upsert(
+            "addresses",
+            addresses,
+            [
+                _col("seq", ColumnType.BIGINT),
+                _col("person_id", ColumnType.BIGINT),
+                _col("street", V, 200),
+                _col("city", V, 100),
+                _col("state", V, 2),
+                _col("zip5", V, 5),
+                _col("zip4", V, 4),
+                _col("county", V, 100),
+                _col("address_key", V, 255),
+                _col("is_primary", ColumnType.BOOLEAN),
+                _col("stamp", ColumnType.DATETIME),
+            ],
+            key=("person_id", "address_key"),
+            constants={},
+            merge={"street": Merge(Rule.KEEP), "is_primary": Merge(Rule.KEEP)},
+        )
+        self._upsert(
+            "touchpoints",
+            touches,
+            [
+                _col("seq", ColumnType.BIGINT),
+                _col("person_id", ColumnType.BIGINT),
+                _col("campaign_id", ColumnType.BIGINT),
+                _col("channel", V, 8),
+                _col("occurred_at", ColumnType.DATETIME),
+                _col("source", V, 64),
+                _col("external_id", V, 128),
+                _col("stamp", ColumnType.DATETIME),
+            ],
+            key=("source", "external_id"),
+            constants={"status": "sent", "metadata": "{}"},
+            merge={
+                "person_id": Merge(Rule.KEEP),
+                "campaign_id": Merge(Rule.KEEP),
+                "channel": Merge(Rule.KEEP),
+                "occurred_at": Merge(Rule.KEEP),
+            },
+            created_only=True,
+        )
+
+    def _upsert(
+        self,
+        table: str,
+        rows: list[tuple[Any, ...]],
+        columns: list[Column],
+        *,
+        key: tuple[str, ...],
+        constants: dict[str, Any],
+        merge: dict[str, Merge],
+        created_only: bool = False,
+    ) -> None:
+        if not rows:
+            return
+        staging = f"stg_{table}"
+        constant_columns = [
+            _col(f"k_{name}", ColumnType.BOOLEAN if isinstance(value, bool) else V, 255)
+            for name, value in constants.items()
+        ]
+        all_columns = [*columns, *constant_columns]
+        values = tuple(constants.values())
+        staging_create(self.connection, name=staging, columns=all_columns)
+        staging_load(
+            self.connection,
+            name=staging,
+            columns=all_columns,
+            rows=(row + values for row in rows),
+        )
+        mapped = {c.name: c.name for c in columns if c.name not in ("seq", "stamp")}
+        mapped.update({name: f"k_{name}" for name in constants})
+        mapped["created_at"] = "stamp"
+        merge = {**merge, "created_at": Merge(Rule.KEEP)}
+        merge.update({name: Merge(Rule.KEEP) for name in constants})
+        if not created_only:
+            mapped["updated_at"] = "stamp"
+            merge["updated_at"] = Merge(Rule.OVERWRITE)
+        upsert_from_staging(
+            self.connection,
+            Upsert(
+                target=table,
+                staging=staging,
+                key=key,
+                columns=mapped,
+                merge=merge,
+                order_by=("seq",),
+            ),
+        )
+
+    def _upsert_source_records(self, placed: Sequence[_Placed], stamp: dt.datetime) -> None:
+        if not placed:
+            return
+        columns = [
+            _col("source", V, 64),
+            _col("source_key", V, 191),
+            _col("person_id", ColumnType.BIGINT),
+            _col("checksum", V, 32),
+            _col("last_batch_id", ColumnType.BIGINT),
+            _col("last_row", ColumnType.BIGINT),
+            _col("updated_at", ColumnType.DATETIME),
+        ]
+        rows = (
+            (
+                p.namespace,
+                p.record.source_key,
+                p.person,
+                p.record.checksum,
+                self.batch_id,
+                p.record.row_number,
+                stamp,
+            )
+            for p in placed
+        )
+        staging_create(self.connection, name="stg_source_records", columns=columns)
+        staging_load(self.connection, name="stg_source_records", columns=columns, rows=rows)
+        upsert_from_staging(
+            self.connection,
+            Upsert(
+                target="source_records",
+                staging="stg_source_records",
+                key=("source", "source_key"),
+                columns={c.name: c.name for c in columns},
+                merge={
+                    "person_id": Merge(Rule.KEEP),
+                    "checksum": Merge(Rule.OVERWRITE),
+                    "last_batch_id": Merge(Rule.OVERWRITE),
+                    "last_row": Merge(Rule.OVERWRITE),
+                    "updated_at": Merge(Rule.OVERWRITE),
+                },
+                order_by=("last_row",),
+            ),
+        )
+
+    def _append_lineage(self, placed: Sequence[_Placed], stamp: dt.datetime) -> None:
+        rows = (
+            (
+                self.batch_id,
+                p.record.row_number,
+                p.namespace,
+                p.record.source_key,
+                p.person,
+                p.outcome,
+                p.rule,
+                p.record.checksum,
+                p.record.source_updated_at,
+                json.dumps(p.record.brought, ensure_ascii=False),
+                _issues_json(p.record),
+                stamp,
+            )
+            for p in placed
+        )
+        table_append(self.connection, table="record_versions", columns=_LINEAGE_COLUMNS, rows=rows)
+
+    def _append_conflicts(
+        self, placed: Sequence[_Placed], stamp: dt.datetime, resolve: Any
+    ) -> None:
+        rows = (
+            (
+                self.batch_id,
+                p.record.row_number,
+                p.record.source_key,
+                p.person,
+                json.dumps(
+                    [{"person_id": resolve(pid), "rule": rule} for pid, rule in p.conflicting]
+                ),
+                False,
+                stamp,
+            )
+            for p in placed
+        )
+        table_append(self.connection, table="match_conflicts", columns=_CONFLICT_COLUMNS, rows=rows)
+
+    def _append_errors(self, chunk: NormalizedChunk) -> int:
+        rows: list[tuple[Any, ...]] = []
+        for rejected in chunk.rejected:
+            rows.append(
+                (
+                    self.batch_id,
+                    rejected.row_number,
+                    rejected.location[:100],
+                    rejected.error_type,
+                    rejected.field_name[:100],
+                    rejected.field_value or "",
+                    rejected.message,
+                    json.dumps(rejected.raw, ensure_ascii=False),
+                )
+            )
+        for error in chunk.row_errors:
+            rows.append(
+                (
+                    self.batch_id,
+                    error.number,
+                    error.location[:100],
+                    error.error_type,
+                    "",
+                    "",
+                    error.message,
+                    error.raw,
+                )
+            )
+        rows.sort(key=lambda row: row[1])
+        table_append(self.connection, table="import_row_errors", columns=_ERROR_COLUMNS, rows=rows)
+        return len(rows)
+
+
+def staging_lookup_range(
+    connection: BaseDatabaseWrapper, stamp: dt.datetime
+) -> tuple[int, int, int]:
+    """(first id, last id, count) of the persons created at ``stamp`` (indexed column)."""
+    columns = [_col("stamp", ColumnType.DATETIME)]
+    staging_create(connection, name="stg_stamp", columns=columns)
+    staging_load(connection, name="stg_stamp", columns=columns, rows=[(stamp,)])
+    rows = staging_lookup(
+        connection,
+        staging="stg_stamp",
+        joins=[Join("persons", "p", [("created_at", "s.stamp")])],
+        select=["p.id"],
+    )
+    ids = [row[0] for row in rows]
+    if not ids:
+        return 0, -1, 0
+    return min(ids), max(ids), len(ids)
+
+
+def _issues_json(record: NormalizedRecord) -> str:
+    issues: list[list[Any]] = [[i.field, i.code, i.value] for i in record.issues]
+    issues.extend(["lead_status", hint, None] for hint in record.compliance_hints)
+    return json.dumps(issues, ensure_ascii=False) if issues else ""
+
+
+_PERSON_COLUMNS = [
+    _col("first_name", V, 100),
+    _col("middle_name", V, 100),
+    _col("last_name", V, 100),
+    _col("suffix", V, 20),
+    _col("first_name_key", V, 100),
+    _col("last_name_key", V, 100),
+    _col("state", V, 2),
+    _col("county", V, 100),
+    _col("zip5", V, 5),
+    _col("source_updated_at", ColumnType.DATETIME),
+    _col("created_at", ColumnType.DATETIME),
+    _col("updated_at", ColumnType.DATETIME),
+    _col("last_imported_at", ColumnType.DATETIME),
+    # set on insert only (Rule.KEEP on update); staged because the columns have no default
+    _col("lead_status", V, 20),
+    _col("source", V, 64),
+    _col("is_original", ColumnType.BOOLEAN),
+    _col("is_duplicate", ColumnType.BOOLEAN),
+    _col("is_manual_override", ColumnType.BOOLEAN),
+    _col("manual_override_fields", V, 2),
+    _col("score", ColumnType.INTEGER),
+]
+_PERSON_NEWEST = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "first_name_key",
+    "last_name_key",
+    "state",
+    "county",
+    "zip5",
+)
+_LOCK_OF = {"first_name_key": "first_name", "last_name_key": "last_name"}
+_PERSON_KEEP = (
+    "is_original",
+    "is_duplicate",
+    "is_manual_override",
+    "manual_override_fields",
+    "lead_status",
+    "score",
+    "source",
+    "created_at",
+)
+
+_LINEAGE_COLUMNS = [
+    _col("batch_id", ColumnType.BIGINT),
+    _col("row_number", ColumnType.BIGINT),
+    _col("source", V, 64),
+    _col("source_key", V, 191),
+    _col("person_id", ColumnType.BIGINT),
+    _col("outcome", V, 10),
+    _col("match_rule", V, 12),
+    _col("checksum", V, 32),
+    _col("source_updated_at", ColumnType.DATETIME),
+    _col("values", ColumnType.TEXT),
+    _col("issues", ColumnType.TEXT),
+    _col("recorded_at", ColumnType.DATETIME),
+]
+_CONFLICT_COLUMNS = [
+    _col("batch_id", ColumnType.BIGINT),
+    _col("row_number", ColumnType.BIGINT),
+    _col("source_key", V, 191),
+    _col("chosen_person_id", ColumnType.BIGINT),
+    _col("candidates", ColumnType.TEXT),
+    _col("resolved", ColumnType.BOOLEAN),
+    _col("created_at", ColumnType.DATETIME),
+]
+_ERROR_COLUMNS = [
+    _col("batch_id", ColumnType.BIGINT),
+    _col("row_number", ColumnType.BIGINT),
+    _col("location", V, 100),
+    _col("error_type", V, 40),
+    _col("field_name", V, 100),
+    _col("field_value", ColumnType.TEXT),
+    _col("message", ColumnType.TEXT),
+    _col("raw", ColumnType.TEXT),
+]

@@ -1,0 +1,710 @@
+"""The import lifecycle: create an import, run it chunk by chunk (resuming where it stopped),
+replay, cancel. ``manage.py ingest``, the Celery task and dashboard uploads all call these.
+
+An import is created from a landed file (:func:`import_file`) or a live MySQL database
+(:func:`import_database`): the source is opened once to read its columns, the column mapping
+resolved and stored on the batch, so that a resumed or replayed run reads exactly as the first.
+:func:`import_run` then streams the source from the batch's cursor (the last committed row),
+normalises on every core and writes each chunk in one transaction with its
+:class:`~ingestion.models.ImportChunk` row and the batch's counters: a run killed anywhere
+resumes after its last committed chunk and ends in the state of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
+
+from cmplatform.core.models import Campaign, Channel
+from cmplatform.lib.progress import progress_publish
+from ingestion import mapping as canonical
+from ingestion.engine import ChunkCounts, ChunkWriter
+from ingestion.landing import land_path, land_stream, local_copy
+from ingestion.mapping import ColumnMapping, MappingError, fold, resolve_mapping
+from ingestion.models import ImportBatch, ImportChunk, ImportRowError, MappingProfile, SourceFile
+from ingestion.parallel import NormalizedChunk, normalized_chunks
+from ingestion.records import Rules
+from ingestion.sources import RowError, SourceError, SourceReader, SourceRow, open_source
+
+logger = logging.getLogger(__name__)
+
+Status = ImportBatch.Status
+FILE_OPTIONS = ("sheet", "table", "query", "encoding", "delimiter", "member")
+DATABASE_OPTIONS = ("table", "query", "cursor_column", "cursor_after")
+_SOURCE_NAME = re.compile(r"[^a-z0-9_.:-]+")
+# Touched-at headers say which channel a campaign file reports.
+_CHANNEL_BY_HEADER = (
+    ("mail", Channel.MAIL),
+    ("text", Channel.SMS),
+    ("sms", Channel.SMS),
+    ("call", Channel.CALL),
+    ("sent", Channel.EMAIL),
+)
+
+
+class ImportRequestError(Exception):
+    """An import that cannot be created or run as asked; the message says why."""
+
+
+ProgressCallback = Callable[[ImportBatch, ChunkCounts | None], None]
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """What to import and how (everything but the source itself)."""
+
+    source: str | None = None
+    source_type: str | None = None
+    mapping: Mapping[str, str | None] | None = None
+    profile: str | None = None
+    save_profile: str | None = None
+    required: tuple[str, ...] | None = None
+    channel: str | None = None
+    campaign: str | None = None
+    options: Mapping[str, str | None] | None = None
+    force: bool = False
+    chunk_rows: int | None = None
+
+
+def source_name_default(name: str) -> str:
+    """A source name from a file or table name: ``"Campaign Mail 2024.csv"`` →
+    ``"campaign_mail_2024"``."""
+    stem = Path(name).name.split(".")[0]
+    return _SOURCE_NAME.sub("_", stem.lower()).strip("_")[:64] or "upload"
+
+
+def _clean_options(options: Mapping[str, str | None] | None, allowed: tuple[str, ...]) -> dict:
+    options = {k: v for k, v in (options or {}).items() if v not in (None, "")}
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ImportRequestError(f"Options not understood here: {', '.join(unknown)}.")
+    return options
+
+
+def _schema_version(columns: tuple[str, ...]) -> str:
+    return hashlib.sha256("\x1f".join(columns).encode()).hexdigest()[:16]
+
+
+def _infer_channel(columns: Mapping[str, tuple[str, ...]]) -> str:
+    for column in columns.get(canonical.TOUCHED_AT, ()):
+        folded = fold(column)
+        for word, channel in _CHANNEL_BY_HEADER:
+            if word in folded:
+                return str(channel)
+    return ""
+
+
+def _resolve(
+    reader: SourceReader, request: ImportRequest, source: str
+) -> tuple[ColumnMapping, tuple[str, ...]]:
+    explicit = dict(request.mapping or {})
+    required = request.required
+    if request.profile:
+        profile = MappingProfile.objects.filter(source=source, name=request.profile).first()
+        if profile is None:
+            raise ImportRequestError(
+                f"No mapping profile {request.profile!r} for source {source!r}."
+            )
+        explicit = {**profile.mapping, **explicit}
+        required = required or tuple(profile.required_fields)
+    mapping = resolve_mapping(reader.columns, explicit)
+    required = tuple(required) if required else Rules().required
+    known = {*canonical.CANONICAL_FIELDS, "name", "contact"}
+    unknown = sorted(set(required) - known)
+    if unknown:
+        raise ImportRequestError(f"Unknown required fields: {', '.join(unknown)}.")
+    if request.save_profile:
+        MappingProfile.objects.update_or_create(
+            source=source,
+            name=request.save_profile,
+            defaults={"mapping": explicit, "required_fields": list(required)},
+        )
+    return mapping, required
+
+
+def _new_batch(
+    *,
+    source: str,
+    source_type: str,
+    request: ImportRequest,
+    user: Any,
+    source_file: SourceFile | None = None,
+    location: str = "",
+    options: dict | None = None,
+) -> ImportBatch:
+    return ImportBatch(
+        source=source[:64],
+        source_type=source_type,
+        source_file=source_file,
+        location=location,
+        options=options or {},
+        forced=request.force,
+        chunk_rows=request.chunk_rows or settings.INGEST_CHUNK_ROWS,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+def _prepare(batch: ImportBatch, reader: SourceReader, request: ImportRequest) -> None:
+    """Fill the batch from the opened source: schema, mapping, channel, expected rows."""
+    mapping, required = _resolve(reader, request, batch.source)
+    batch.source_type = reader.kind
+    batch.schema = {"columns": list(reader.columns), "detected": _json_safe(reader.description)}
+    batch.schema_version = _schema_version(reader.columns)
+    batch.mapping = mapping.as_json()
+    batch.required_fields = list(required)
+    channel = request.channel or _infer_channel(mapping.fields)
+    if channel and channel not in Channel.values:
+        raise ImportRequestError(
+            f"Unknown channel {channel!r}; choose one of {', '.join(Channel.values)}."
+        )
+    batch.channel = channel
+    if request.campaign:
+        if not channel:
+            raise ImportRequestError("A campaign needs a channel (--channel).")
+        batch.campaign, _ = Campaign.objects.get_or_create(
+            name=request.campaign, defaults={"campaign_type": channel}
+        )
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _fail_on_create(batch: ImportBatch, message: str) -> ImportBatch:
+    now = dt.datetime.now(dt.UTC)
+    batch.status = Status.FAILED
+    batch.message = message
+    batch.started_at = batch.finished_at = now
+    batch.checklist = {"file_readable": False, "overall_status": "FAILED", "message": message}
+    batch.save()
+    from ingestion.reports import write_reports
+
+    write_reports(batch)
+    return batch
+
+
+def _unfinished(source_file: SourceFile | None, source: str, location: str, options: dict):
+    candidates = ImportBatch.objects.filter(
+        source=source,
+        source_file=source_file,
+        location=location,
+        mode=ImportBatch.Mode.FULL,
+        status__in=(Status.PENDING, Status.RUNNING, Status.FAILED),
+        started_at__isnull=False,
+        last_row__gt=0,
+    ).order_by("-id")
+    for batch in candidates:
+        if batch.options == options:
+            return batch
+    return None
+
+
+def import_file(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    stream: Any = None,
+    name: str | None = None,
+    request: ImportRequest | None = None,
+    user: Any = None,
+) -> ImportBatch:
+    """Land a file (a path, or a binary ``stream`` called ``name``) and create its import.
+
+    Returns a PENDING batch to run; an unfinished import of the same bytes with the same
+    options (it will resume); a DUPLICATE_FILE batch when these bytes were imported already
+    (unless ``request.force``); or a FAILED batch when the file cannot be read at all.
+    """
+    request = request or ImportRequest()
+    options = _clean_options(request.options, FILE_OPTIONS)
+    if stream is not None:
+        source_file, _ = land_stream(stream, name or "upload", uploaded_by=user)
+    elif path is not None:
+        source_file, _ = land_path(path, uploaded_by=user)
+    else:
+        raise ImportRequestError("Give a path or a stream to import.")
+    source = request.source or source_name_default(source_file.original_name)
+    batch = _new_batch(
+        source=source,
+        source_type=request.source_type or "",
+        request=request,
+        user=user,
+        source_file=source_file,
+        options=options,
+    )
+    resumable = _unfinished(source_file, batch.source, "", options)
+    if resumable is not None:
+        return resumable
+    if not request.force:
+        done = (
+            source_file.batches.filter(status__in=(Status.COMPLETE, Status.COMPLETE_WITH_ERRORS))
+            .order_by("id")
+            .first()
+        )
+        if done is not None:
+            now = dt.datetime.now(dt.UTC)
+            batch.status = Status.DUPLICATE_FILE
+            batch.message = (
+                f"This file (SHA-256 {source_file.sha256}) was already imported by import "
+                f"{done.pk} on {done.finished_at:%Y-%m-%d %H:%M} UTC; nothing changed. "
+                "Import it again with --force to re-read it."
+            )
+            batch.started_at = batch.finished_at = now
+            batch.schema, batch.mapping = done.schema, done.mapping
+            batch.checklist = {
+                "file_readable": True,
+                "already_imported_by": done.pk,
+                "overall_status": Status.DUPLICATE_FILE,
+            }
+            batch.save()
+            return batch
+    try:
+        with local_copy(source_file) as local, _open(batch, local) as reader:
+            _prepare(batch, reader, request)
+            batch.rows_expected = _estimate_rows(local, reader)
+    except (SourceError, MappingError, ImportRequestError) as error:
+        return _fail_on_create(batch, str(error))
+    batch.save()
+    return batch
+
+
+def redact_url(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def import_database(
+    url: str, *, request: ImportRequest | None = None, user: Any = None, incremental: bool = False
+) -> ImportBatch:
+    """Create the import of a live MySQL table or query. With ``incremental`` and a
+    ``cursor_column`` option, only rows past the last completed import's cursor are read."""
+    request = request or ImportRequest()
+    options = _clean_options(request.options, DATABASE_OPTIONS)
+    location = redact_url(url)
+    default_name = options.get("table") or "query"
+    source = request.source or source_name_default(
+        f"{urllib.parse.urlsplit(url).path.strip('/')}_{default_name}"
+    )
+    if incremental:
+        if not options.get("cursor_column"):
+            raise ImportRequestError("An incremental pull needs a cursor column (--cursor-column).")
+        previous = (
+            ImportBatch.objects.filter(
+                source=source, status__in=(Status.COMPLETE, Status.COMPLETE_WITH_ERRORS)
+            )
+            .exclude(cursor_value="")
+            .order_by("-id")
+            .first()
+        )
+        if previous is not None:
+            options["cursor_after"] = previous.cursor_value
+    batch = _new_batch(
+        source=source,
+        source_type="mysql",
+        request=request,
+        user=user,
+        location=location,
+        options=options,
+    )
+    resumable = _unfinished(None, batch.source, location, options)
+    if resumable is not None:
+        return resumable
+    try:
+        with _open(batch, None, url=url) as reader:
+            _prepare(batch, reader, request)
+    except (SourceError, MappingError, ImportRequestError) as error:
+        return _fail_on_create(batch, str(error))
+    batch.save()
+    return batch
+
+
+def _open(batch: ImportBatch, local: Path | None, *, url: str | None = None) -> SourceReader:
+    options = dict(batch.options)
+    if batch.source_type == "mysql" or url is not None:
+        target = url or batch.location
+        if "***" in target:
+            raise ImportRequestError(
+                f"Import {batch.pk or ''} reads {batch.location}: give the database URL with "
+                "its password to run it (manage.py ingest URL ...)."
+            )
+        return open_source(target, source_type="mysql", **options)
+    if local is None:
+        raise ImportRequestError("The import has no landed file.")
+    return open_source(local, source_type=batch.source_type or None, **options)
+
+
+def _estimate_rows(path: Path, reader: SourceReader) -> int | None:
+    """Rows a source will yield, for progress: exact for SQLite, a line count for plain text
+    files, unknown otherwise."""
+    description = reader.description
+    if reader.kind == "sqlite" and description.get("table"):
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            table = description["table"].replace('"', '""')
+            return int(db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])  # noqa: S608
+    if reader.kind == "csv" and not description.get("compression"):
+        lines = 0
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 22):
+                lines += block.count(b"\n")
+        return max(lines - 1, 0)
+    return None
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+class _ErrorRowsReader(SourceReader):
+    """The rejected rows of an earlier import, in row order, for an errors-only replay."""
+
+    kind = "replay"
+
+    def __init__(self, origin: ImportBatch) -> None:
+        super().__init__()
+        self.origin = origin
+        self.columns = tuple(origin.schema.get("columns", ()))
+        self.description = {"kind": "replay", "replay_of": origin.pk}
+
+    def __iter__(self) -> Iterator[SourceRow | RowError]:
+        last_id = 0
+        while True:
+            page = list(
+                ImportRowError.objects.filter(batch_id=self.origin.pk, id__gt=last_id).order_by(
+                    "id"
+                )[:5000]
+            )
+            if not page:
+                return
+            for error in page:
+                last_id = error.id
+                if error.row_number <= self.resume_after:
+                    continue
+                try:
+                    values = json.loads(error.raw)
+                except ValueError:
+                    values = None
+                if isinstance(values, dict):
+                    yield SourceRow(error.row_number, error.location, values)
+                else:
+                    yield RowError(
+                        error.row_number, error.location, error.error_type, error.message, error.raw
+                    )
+
+
+def import_replay(
+    batch_id: int,
+    *,
+    mode: str = ImportBatch.Mode.FULL,
+    user: Any = None,
+    request: ImportRequest | None = None,
+) -> ImportBatch:
+    """A new import replaying ``batch_id``: ``full`` re-reads the whole source (rows already
+    in come out unchanged), ``errors-only`` re-reads only the rows it rejected — with the
+    request's mapping and rules when given (e.g. a relaxed required field)."""
+    origin = ImportBatch.objects.get(pk=batch_id)
+    if mode not in ImportBatch.Mode.values:
+        raise ImportRequestError(f"Unknown replay mode {mode!r}; choose full or errors-only.")
+    if not origin.is_finished and origin.status != Status.FAILED:
+        raise ImportRequestError(
+            f"Import {origin.pk} is still {origin.status}; replay it once it ends."
+        )
+    if origin.source_file is None and mode == ImportBatch.Mode.FULL:
+        raise ImportRequestError("A database import is replayed by running manage.py ingest again.")
+    request = request or ImportRequest()
+    batch = ImportBatch(
+        source=origin.source,
+        source_type=origin.source_type,
+        source_file=origin.source_file,
+        location=origin.location,
+        options=origin.options,
+        schema=origin.schema,
+        schema_version=origin.schema_version,
+        mapping=origin.mapping,
+        required_fields=origin.required_fields,
+        channel=origin.channel,
+        campaign=origin.campaign,
+        mode=mode,
+        replay_of=origin,
+        forced=True,
+        chunk_rows=origin.chunk_rows,
+        rows_expected=origin.errors if mode == ImportBatch.Mode.ERRORS_ONLY else origin.rows_read,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    if request.mapping or request.required or request.profile:
+        columns = tuple(origin.schema.get("columns", ()))
+        explicit = dict(request.mapping or {})
+        if request.profile:
+            profile = MappingProfile.objects.get(source=origin.source, name=request.profile)
+            explicit = {**profile.mapping, **explicit}
+        try:
+            batch.mapping = resolve_mapping(columns, explicit).as_json()
+        except MappingError as error:
+            raise ImportRequestError(str(error)) from error
+        if request.required:
+            batch.required_fields = list(request.required)
+    batch.save()
+    return batch
+
+
+def import_cancel(batch_id: int) -> ImportBatch:
+    """Ask a running import to stop after its current chunk (a pending one stops at once)."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.is_finished:
+            return batch
+        batch.cancel_requested = True
+        if batch.status == Status.PENDING:
+            batch.status = Status.CANCELLED
+            batch.finished_at = dt.datetime.now(dt.UTC)
+            batch.message = "Cancelled before it started."
+        batch.save(update_fields=["cancel_requested", "status", "finished_at", "message"])
+    return batch
+
+
+def _mapping_of(batch: ImportBatch) -> ColumnMapping:
+    stored = batch.mapping
+    return ColumnMapping(
+        fields={name: tuple(columns) for name, columns in stored.get("fields", {}).items()},
+        unmapped=tuple(stored.get("unmapped", ())),
+        decided_by=dict(stored.get("decided_by", {})),
+    )
+
+
+@contextlib.contextmanager
+def _reader_for(batch: ImportBatch, url: str | None) -> Iterator[SourceReader]:
+    if batch.mode == ImportBatch.Mode.ERRORS_ONLY:
+        origin = ImportBatch.objects.get(pk=batch.replay_of_id)
+        yield _ErrorRowsReader(origin)
+        return
+    if batch.source_file is None:
+        with _open(batch, None, url=url) as reader:
+            yield reader
+        return
+    with local_copy(batch.source_file) as local, _open(batch, local) as reader:
+        if _schema_version(reader.columns) != batch.schema_version:
+            raise ImportRequestError(
+                f"The source's columns changed since import {batch.pk} was created "
+                f"({', '.join(reader.columns)}); create a new import."
+            )
+        yield reader
+
+
+def _issue_counts(chunk: NormalizedChunk) -> dict[str, int]:
+    counter: Counter[str] = Counter()
+    for record in chunk.records:
+        for issue in record.issues:
+            counter[f"{issue.field}:{issue.code}"] += 1
+    return dict(counter)
+
+
+def _cursor_value(batch: ImportBatch, chunk: NormalizedChunk, current: str) -> str:
+    column = batch.options.get("cursor_column")
+    if not column:
+        return current
+    candidates = [v for v in (r.brought.get(column) for r in chunk.records) if v]
+    candidates.extend(v for v in (r.raw.get(column) for r in chunk.rejected) if v)
+    if current:
+        candidates.append(current)
+    return max(candidates, key=_cursor_sort_key) if candidates else current
+
+
+def _cursor_sort_key(value: str) -> tuple[int, Any]:
+    try:
+        return (0, float(value))
+    except ValueError:
+        return (1, value)
+
+
+def import_run(
+    batch_id: int,
+    *,
+    url: str | None = None,
+    workers: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> ImportBatch:
+    """Run (or resume) an import to its end; see the module docstring. Never raises for a bad
+    source or a lost connection: the batch ends FAILED with the reason, its committed chunks
+    intact, and running it again resumes it."""
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.is_finished and batch.status != Status.FAILED:
+        return batch
+    if batch.cancel_requested:
+        return _finish(batch, Status.CANCELLED, "Cancelled.")
+    now = dt.datetime.now(dt.UTC)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=Status.RUNNING, message="", started_at=batch.started_at or now, finished_at=None
+    )
+    batch.refresh_from_db()
+    workers = settings.INGEST_WORKERS if workers is None else workers
+    started = time.monotonic()
+    done_at_start = batch.rows_read
+    try:
+        with _reader_for(batch, url) as reader:
+            reader.skip_to(batch.last_row)
+            writer = ChunkWriter(
+                connection,
+                batch_id=batch.pk,
+                source=batch.source,
+                channel=batch.channel,
+                campaign_id=batch.campaign_id,
+                default_timestamp=batch.started_at,
+            )
+            rules = Rules(required=tuple(batch.required_fields) or Rules().required)
+            chunks = normalized_chunks(
+                reader, _mapping_of(batch), rules, chunk_rows=batch.chunk_rows, workers=workers
+            )
+            last_stamp = batch.started_at
+            read_started = time.monotonic()
+            for chunk in chunks:
+                read_seconds = time.monotonic() - read_started
+                if ImportBatch.objects.filter(pk=batch.pk, cancel_requested=True).exists():
+                    return _finish(
+                        batch, Status.CANCELLED, f"Cancelled after row {batch.last_row}."
+                    )
+                stamp = max(dt.datetime.now(dt.UTC), last_stamp + dt.timedelta(microseconds=1))
+                last_stamp = stamp
+                counts = _commit_chunk(batch, writer, chunk, stamp, read_seconds)
+                batch.refresh_from_db()
+                rate = (batch.rows_read - done_at_start) / max(time.monotonic() - started, 1e-6)
+                _publish(batch, rate)
+                if on_progress is not None:
+                    on_progress(batch, counts)
+                read_started = time.monotonic()
+    except (SourceError, ImportRequestError) as error:
+        return _finish(
+            batch, Status.FAILED, f"{error} Committed rows are kept; {_resume_hint(batch)}"
+        )
+    except DatabaseError as error:
+        logger.exception("Import %s: database error", batch.pk)
+        connection.close()
+        return _finish(
+            batch,
+            Status.FAILED,
+            f"Database error: {error}. Committed rows are kept; {_resume_hint(batch)}",
+        )
+    return _complete(batch)
+
+
+def _resume_hint(batch: ImportBatch) -> str:
+    batch.refresh_from_db()
+    return f"run the import again to resume after row {batch.last_row}."
+
+
+def _commit_chunk(
+    batch: ImportBatch,
+    writer: ChunkWriter,
+    chunk: NormalizedChunk,
+    stamp: dt.datetime,
+    read_seconds: float,
+) -> ChunkCounts:
+    began = time.monotonic()
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if chunk.first_row <= locked.last_row:
+            raise ImportRequestError(
+                f"Rows from {chunk.first_row} were already committed (last row {locked.last_row}); "
+                "another run of this import is active."
+            )
+        counts = writer.write(chunk, stamp)
+        if not counts.reconciles:
+            raise ImportRequestError(
+                f"Chunk at row {chunk.first_row} does not reconcile: {counts}."
+            )
+        seconds = time.monotonic() - began
+        ImportChunk.objects.create(
+            batch=locked,
+            index=locked.chunks_done,
+            first_row=chunk.first_row,
+            last_row=chunk.last_row,
+            rows_read=counts.rows_read,
+            inserted=counts.inserted,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            duplicates=counts.duplicates,
+            errors=counts.errors,
+            conflicts=counts.conflicts,
+            issues=_issue_counts(chunk),
+            seconds=seconds,
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            rows_read=F("rows_read") + counts.rows_read,
+            inserted=F("inserted") + counts.inserted,
+            updated=F("updated") + counts.updated,
+            unchanged=F("unchanged") + counts.unchanged,
+            duplicates=F("duplicates") + counts.duplicates,
+            errors=F("errors") + counts.errors,
+            conflicts=F("conflicts") + counts.conflicts,
+            chunks_done=F("chunks_done") + 1,
+            last_row=chunk.last_row,
+            cursor_value=_cursor_value(locked, chunk, locked.cursor_value),
+            seconds_reading=F("seconds_reading") + read_seconds,
+            seconds_writing=F("seconds_writing") + seconds,
+        )
+    return counts
+
+
+def _publish(batch: ImportBatch, rate: float) -> None:
+    progress_publish(
+        topic=f"import.{batch.pk}",
+        done=batch.rows_read,
+        total=batch.rows_expected,
+        rate=rate,
+        status=batch.status,
+        inserted=batch.inserted,
+        updated=batch.updated,
+        unchanged=batch.unchanged,
+        duplicates=batch.duplicates,
+        errors=batch.errors,
+    )
+
+
+def _finish(batch: ImportBatch, status: str, message: str) -> ImportBatch:
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=status, message=message[:5000], finished_at=dt.datetime.now(dt.UTC)
+    )
+    batch.refresh_from_db()
+    from ingestion.reports import write_reports
+
+    write_reports(batch)
+    _publish(batch, 0.0)
+    return batch
+
+
+def _complete(batch: ImportBatch) -> ImportBatch:
+    """Reconcile the finished import and set its final status."""
+    batch.refresh_from_db()
+    names = ("rows_read", "inserted", "updated", "unchanged", "duplicates", "errors")
+    totals = dict.fromkeys(names, 0)
+    for chunk in batch.chunks.all().values(*totals):
+        for name in totals:
+            totals[name] += chunk[name]
+    problems = []
+    if batch.rows_read != batch.accounted:
+        problems.append(f"rows read {batch.rows_read} != outcomes {batch.accounted}")
+    for name, total in totals.items():
+        if getattr(batch, name) != total:
+            problems.append(f"{name}: import {getattr(batch, name)} != chunks {total}")
+    if batch.mode == ImportBatch.Mode.FULL and batch.last_row != batch.rows_read:
+        problems.append(f"last row {batch.last_row} != rows read {batch.rows_read}")
+    if problems:
+        return _finish(batch, Status.FAILED, "Counts do not reconcile: " + "; ".join(problems))
+    status = Status.COMPLETE_WITH_ERRORS if batch.errors else Status.COMPLETE
+    return _finish(batch, status, "")
