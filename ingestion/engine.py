@@ -146,7 +146,10 @@ class ChunkWriter:
             staging="stg_keys",
             joins=[
                 Join(
-                    "source_records", "r", [("source", "s.source"), ("source_key", "s.source_key")]
+                    "source_records",
+                    "r",
+                    [("source", "s.source"), ("source_key", "s.source_key")],
+                    index="source_records_key_uniq",
                 )
             ],
             select=[
@@ -169,7 +172,14 @@ class ChunkWriter:
         rows = staging_lookup(
             self.connection,
             staging="stg_checksums",
-            joins=[Join("source_records", "r", [("checksum", "s.checksum")])],
+            joins=[
+                Join(
+                    "source_records",
+                    "r",
+                    [("checksum", "s.checksum")],
+                    index="source_records_checksum_idx",
+                )
+            ],
             select=["s.checksum", "r.person_id"],
         )
         found: dict[str, int] = {}
@@ -223,12 +233,17 @@ class ChunkWriter:
         ]
         lookups = {
             matching.RULE_EMAIL: [
-                Join("email_addresses", "c", [("email", "s.value")]),
-                Join("persons", "p", [("id", "c.person_id")]),
+                Join(
+                    "email_addresses",
+                    "c",
+                    [("email", "s.value")],
+                    index="email_addresses_email_idx",
+                ),
+                Join("persons", "p", [("id", "c.person_id")], index="PRIMARY"),
             ],
             matching.RULE_PHONE: [
-                Join("phone_numbers", "c", [("e164", "s.value")]),
-                Join("persons", "p", [("id", "c.person_id")]),
+                Join("phone_numbers", "c", [("e164", "s.value")], index="phone_numbers_e164_idx"),
+                Join("persons", "p", [("id", "c.person_id")], index="PRIMARY"),
             ],
             matching.RULE_NAME_ZIP: [
                 Join(
@@ -239,6 +254,7 @@ class ChunkWriter:
                         ("first_name_key", "s.first_key"),
                         ("zip5", "s.zip5"),
                     ],
+                    index="persons_name_zip_idx",
                 ),
             ],
         }
@@ -794,7 +810,7 @@ class ChunkWriter:
                     error.location[:100],
                     error.error_type,
                     "",
-                    "",
+                    error.raw,  # the unreadable line itself, for the error report
                     error.message,
                     error.raw,
                 )
@@ -814,7 +830,7 @@ def staging_lookup_range(
     rows = staging_lookup(
         connection,
         staging="stg_stamp",
-        joins=[Join("persons", "p", [("created_at", "s.stamp")])],
+        joins=[Join("persons", "p", [("created_at", "s.stamp")], index="persons_created_idx")],
         select=["p.id"],
     )
     ids = [row[0] for row in rows]

@@ -134,6 +134,17 @@ def resolve_mapping(
     column the source lacks, a field that does not exist, or a single-valued field fed twice.
     """
     explicit = dict(explicit or {})
+    # a mapping from a JSON file may hold anything: a number or a list is not a field name
+    not_names = sorted(
+        column
+        for column, target in explicit.items()
+        if target is not None and not isinstance(target, str)
+    )
+    if not_names:
+        raise MappingError(
+            "A mapping gives each column a canonical field name or null; not so for: "
+            f"{', '.join(not_names)}."
+        )
     unknown_columns = sorted(set(explicit) - set(columns))
     if unknown_columns:
         raise MappingError(

@@ -3,8 +3,8 @@
 The main process reads the source (cheap: 150-300k rows/s) and hands slices of raw rows to a
 pool of worker processes that run :func:`ingestion.records.normalize_record` (the costly part:
 ~10k rows/s per core). Results come back in submission order and are assembled into chunks of
-``chunk_rows`` rows. At most ``workers * 2`` slices are in flight, so memory does not grow with
-the source; while the caller writes one chunk to the database the workers already normalise
+``chunk_rows`` rows. At most one chunk's worth of slices is in flight, so memory does not grow
+with the source; while the caller writes one chunk to the database the workers already normalise
 the next.
 
 Each chunk accounts for every row read: ``records`` + ``rejected`` + ``row_errors`` (rows the
@@ -89,7 +89,10 @@ def normalized_chunks(
         initializer=_initialise_worker,
         initargs=(mapping, rules),
     ) as pool:
-        yield from _assemble(_submitted(pool, _slices(reader, slice_rows), workers * 2), chunk_rows)
+        # A whole chunk in flight: the workers normalise the next chunk while the caller
+        # writes this one to the database (seconds), instead of idling after two slices.
+        in_flight = max(workers * 2, chunk_rows // slice_rows + workers)
+        yield from _assemble(_submitted(pool, _slices(reader, slice_rows), in_flight), chunk_rows)
 
 
 Outcome = NormalizedRecord | RejectedRecord

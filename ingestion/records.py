@@ -216,11 +216,14 @@ MAX_LENGTHS = {
     "city": 100,
     "county": 100,
     "address_key": 255,
+    # a row's own record key; touchpoints.external_id is the narrowest column it lands in
+    "source_key": 128,
 }
 
 
 def _too_long(
     row: SourceRow,
+    source_key: str,
     first: str,
     middle: str,
     last: str,
@@ -231,6 +234,7 @@ def _too_long(
     county: str,
 ) -> RejectedRecord | None:
     candidates: list[tuple[str, str]] = [
+        ("source_key", source_key),
         ("first_name", first),
         ("middle_name", middle),
         ("last_name", last),
@@ -356,7 +360,8 @@ def normalize_record(
     middle = name.middle if name else ""
     last = name.last if name else ""
     suffix = name.suffix if name else ""
-    too_long = _too_long(row, first, middle, last, suffix, phones, emails, address, county)
+    own_key = _first(values, mapping.columns_of(canonical.SOURCE_KEY)).strip()
+    too_long = _too_long(row, own_key, first, middle, last, suffix, phones, emails, address, county)
     if too_long is not None:
         return too_long
     # Everything the record asserts, in one place: the checksum must cover each of these.
@@ -378,7 +383,6 @@ def normalize_record(
         "touched_at": touched_at,
     }
     checksum = _checksum(facts)
-    own_key = _first(values, mapping.columns_of(canonical.SOURCE_KEY)).strip()
     return NormalizedRecord(
         row_number=row.number,
         location=row.location,

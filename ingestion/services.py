@@ -39,7 +39,7 @@ from ingestion.landing import land_path, land_stream, local_copy
 from ingestion.mapping import ColumnMapping, MappingError, fold, resolve_mapping
 from ingestion.models import ImportBatch, ImportChunk, ImportRowError, MappingProfile, SourceFile
 from ingestion.parallel import NormalizedChunk, normalized_chunks
-from ingestion.records import Rules
+from ingestion.records import REQUIRE_CONTACT, REQUIRE_NAME, Rules
 from ingestion.sources import RowError, SourceError, SourceReader, SourceRow, open_source
 
 logger = logging.getLogger(__name__)
@@ -125,10 +125,7 @@ def _resolve(
         required = required or tuple(profile.required_fields)
     mapping = resolve_mapping(reader.columns, explicit)
     required = tuple(required) if required else Rules().required
-    known = {*canonical.CANONICAL_FIELDS, "name", "contact"}
-    unknown = sorted(set(required) - known)
-    if unknown:
-        raise ImportRequestError(f"Unknown required fields: {', '.join(unknown)}.")
+    _check_required(required)
     if request.save_profile:
         MappingProfile.objects.update_or_create(
             source=source,
@@ -136,6 +133,16 @@ def _resolve(
             defaults={"mapping": explicit, "required_fields": list(required)},
         )
     return mapping, required
+
+
+def _check_required(required: tuple[str, ...]) -> None:
+    known = {*canonical.CANONICAL_FIELDS, REQUIRE_NAME, REQUIRE_CONTACT}
+    unknown = sorted(set(required) - known)
+    if unknown:
+        raise ImportRequestError(
+            f"Unknown required fields: {', '.join(unknown)}. Use canonical field names, "
+            f"{REQUIRE_NAME!r} (a name) or {REQUIRE_CONTACT!r} (a phone, e-mail or street)."
+        )
 
 
 def _new_batch(
@@ -162,24 +169,24 @@ def _new_batch(
 
 def _prepare(batch: ImportBatch, reader: SourceReader, request: ImportRequest) -> None:
     """Fill the batch from the opened source: schema, mapping, channel, expected rows."""
-    mapping, required = _resolve(reader, request, batch.source)
     batch.source_type = reader.kind
     batch.schema = {"columns": list(reader.columns), "detected": _json_safe(reader.description)}
-    batch.schema_version = _schema_version(reader.columns)
-    batch.mapping = mapping.as_json()
-    batch.required_fields = list(required)
+    mapping, required = _resolve(reader, request, batch.source)
     channel = request.channel or _infer_channel(mapping.fields)
     if channel and channel not in Channel.values:
-        raise ImportRequestError(
-            f"Unknown channel {channel!r}; choose one of {', '.join(Channel.values)}."
-        )
+        choices = ", ".join(Channel.values)
+        raise ImportRequestError(f"Unknown channel {channel!r}; choose one of {choices}.")
+    if request.campaign and not channel:
+        raise ImportRequestError("A campaign needs a channel (--channel).")
+    batch.mapping = mapping.as_json()
+    batch.required_fields = list(required)
     batch.channel = channel
     if request.campaign:
-        if not channel:
-            raise ImportRequestError("A campaign needs a channel (--channel).")
         batch.campaign, _ = Campaign.objects.get_or_create(
             name=request.campaign, defaults={"campaign_type": channel}
         )
+    # Set last: a batch with a schema version is runnable (see import_run).
+    batch.schema_version = _schema_version(reader.columns)
 
 
 def _json_safe(value: Any) -> Any:
@@ -188,10 +195,11 @@ def _json_safe(value: Any) -> Any:
 
 def _fail_on_create(batch: ImportBatch, message: str) -> ImportBatch:
     now = dt.datetime.now(dt.UTC)
+    message = _user_names(batch, message)
+    batch.schema_version = ""  # never runnable: import_run leaves it as it is
     batch.status = Status.FAILED
     batch.message = message
     batch.started_at = batch.finished_at = now
-    batch.checklist = {"file_readable": False, "overall_status": "FAILED", "message": message}
     batch.save()
     from ingestion.reports import write_reports
 
@@ -250,10 +258,17 @@ def import_file(
     if resumable is not None:
         return resumable
     if not request.force:
-        done = (
-            source_file.batches.filter(status__in=(Status.COMPLETE, Status.COMPLETE_WITH_ERRORS))
-            .order_by("id")
-            .first()
+        done = next(
+            (
+                earlier
+                for earlier in source_file.batches.filter(
+                    source=batch.source,
+                    mode=ImportBatch.Mode.FULL,
+                    status__in=(Status.COMPLETE, Status.COMPLETE_WITH_ERRORS),
+                ).order_by("id")
+                if earlier.options == options
+            ),
+            None,
         )
         if done is not None:
             now = dt.datetime.now(dt.UTC)
@@ -452,13 +467,20 @@ def import_replay(
         columns = tuple(origin.schema.get("columns", ()))
         explicit = dict(request.mapping or {})
         if request.profile:
-            profile = MappingProfile.objects.get(source=origin.source, name=request.profile)
+            profile = MappingProfile.objects.filter(
+                source=origin.source, name=request.profile
+            ).first()
+            if profile is None:
+                raise ImportRequestError(
+                    f"No mapping profile {request.profile!r} for source {origin.source!r}."
+                )
             explicit = {**profile.mapping, **explicit}
         try:
             batch.mapping = resolve_mapping(columns, explicit).as_json()
         except MappingError as error:
             raise ImportRequestError(str(error)) from error
         if request.required:
+            _check_required(tuple(request.required))
             batch.required_fields = list(request.required)
     batch.save()
     return batch
@@ -546,6 +568,10 @@ def import_run(
     batch = ImportBatch.objects.get(pk=batch_id)
     if batch.is_finished and batch.status != Status.FAILED:
         return batch
+    if batch.status == Status.FAILED and not batch.schema_version:
+        # It failed before its source was read (unreadable, a bad mapping...): it has no
+        # mapping to read with, so there is nothing to resume; a new import is the way on.
+        return batch
     if batch.cancel_requested:
         return _finish(batch, Status.CANCELLED, "Cancelled.")
     now = dt.datetime.now(dt.UTC)
@@ -589,8 +615,9 @@ def import_run(
                     on_progress(batch, counts)
                 read_started = time.monotonic()
     except (SourceError, ImportRequestError) as error:
+        message = _user_names(batch, str(error))
         return _finish(
-            batch, Status.FAILED, f"{error} Committed rows are kept; {_resume_hint(batch)}"
+            batch, Status.FAILED, f"{message} Committed rows are kept; {_resume_hint(batch)}"
         )
     except DatabaseError as error:
         logger.exception("Import %s: database error", batch.pk)
@@ -600,7 +627,26 @@ def import_run(
             Status.FAILED,
             f"Database error: {error}. Committed rows are kept; {_resume_hint(batch)}",
         )
+    except BaseException as error:
+        # Whatever else stops the run (a bug, a signal): the batch must not stay RUNNING.
+        logger.exception("Import %s: stopped by an unexpected error", batch.pk)
+        connection.close()
+        _finish(
+            batch,
+            Status.FAILED,
+            f"Stopped by an internal error ({type(error).__name__}: {error}). Committed rows "
+            f"are kept; {_resume_hint(batch)}",
+        )
+        raise
     return _complete(batch)
+
+
+def _user_names(batch: ImportBatch, message: str) -> str:
+    """``message`` with the landed copy's name replaced by the file's own name."""
+    if batch.source_file is None:
+        return message
+    landed = Path(batch.source_file.storage_name).name
+    return message.replace(landed, batch.source_file.original_name)
 
 
 def _resume_hint(batch: ImportBatch) -> str:
@@ -707,4 +753,11 @@ def _complete(batch: ImportBatch) -> ImportBatch:
     if problems:
         return _finish(batch, Status.FAILED, "Counts do not reconcile: " + "; ".join(problems))
     status = Status.COMPLETE_WITH_ERRORS if batch.errors else Status.COMPLETE
-    return _finish(batch, status, "")
+    message = ""
+    if batch.mode == ImportBatch.Mode.FULL and batch.rows_read == 0:
+        # A header with nothing under it is usually an export that stopped early: say so.
+        if batch.schema.get("detected", {}).get("header_only"):
+            message = "The file has a header but no data rows: nothing was imported."
+        else:
+            message = "The source has no data rows: nothing was imported."
+    return _finish(batch, status, message)

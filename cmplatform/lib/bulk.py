@@ -25,7 +25,7 @@ import enum
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -193,40 +193,78 @@ def staging_drop(connection: BaseDatabaseWrapper, *, name: str) -> None:
             cursor.execute(f"DROP TABLE IF EXISTS temp.{quoted}")
 
 
-def _text(value: Any, column: Column) -> str | int | None:
-    """A Python value as the database should receive it (datetimes as naive UTC text).
+def _converter(column: Column) -> Callable[[Any], str | int | None]:
+    """A Python value of ``column`` as the database should receive it (datetimes as naive UTC
+    text), specialised once per column so that loading a chunk costs one call per value.
 
     VARCHAR lengths are checked here, for both backends alike: SQLite would store a longer
     value and strict MySQL would refuse the whole load, so the caller learns it the same way.
     """
-    if value is None:
-        return None
-    column_type = column.type
+    name, column_type, length = column.name, column.type, column.length
+
     if column_type is ColumnType.VARCHAR:
-        text = str(value)
-        if column.length is not None and len(text) > column.length:
-            raise ValueError(
-                f"Value of {len(text)} characters too long for {column.name} "
-                f"(VARCHAR({column.length}))."
-            )
-        return text
+        limit = length or 0
+
+        def varchar(value: Any) -> str | None:
+            if value is None:
+                return None
+            text = value if value.__class__ is str else str(value)
+            if len(text) > limit:
+                raise ValueError(
+                    f"Value of {len(text)} characters too long for {name} (VARCHAR({limit}))."
+                )
+            return text
+
+        return varchar
     if column_type is ColumnType.DATETIME:
-        if not isinstance(value, dt.datetime) or value.tzinfo is None:
-            raise TypeError(f"{column.name} needs an aware datetime, got {value!r}")
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.isoformat(sep=" ", timespec="microseconds")
+        memo: list[Any] = [None, None]  # the last value and its text: stamps repeat per chunk
+
+        def datetime(value: Any) -> str | None:
+            if value is None:
+                return None
+            if value is memo[0]:
+                return memo[1]
+            if not isinstance(value, dt.datetime) or value.tzinfo is None:
+                raise TypeError(f"{name} needs an aware datetime, got {value!r}")
+            text = (
+                value.astimezone(dt.UTC)
+                .replace(tzinfo=None)
+                .isoformat(sep=" ", timespec="microseconds")
+            )
+            memo[0], memo[1] = value, text
+            return text
+
+        return datetime
     if column_type is ColumnType.BOOLEAN:
-        # Only real booleans (or 0/1): "0" or "false" are truthy strings and would become 1.
-        if isinstance(value, bool) or (type(value) is int and value in (0, 1)):
-            return int(value)
-        raise TypeError(f"{column.name} needs a boolean, got {value!r}")
+
+        def boolean(value: Any) -> int | None:
+            if value is None:
+                return None
+            # Only real booleans (or 0/1): "0" or "false" are truthy strings and would be 1.
+            if value is True or value is False or (type(value) is int and value in (0, 1)):
+                return int(value)
+            raise TypeError(f"{name} needs a boolean, got {value!r}")
+
+        return boolean
     if column_type in (ColumnType.BIGINT, ColumnType.INTEGER):
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-            raise TypeError(f"{column.name} needs an integer, got {value!r}")
-        if isinstance(value, Decimal) and value != value.to_integral_value():
-            raise TypeError(f"{column.name} needs an integer, got {value!r}")
-        return int(value)
-    return str(value)
+
+        def integer(value: Any) -> int | None:
+            if value is None:
+                return None
+            if type(value) is int:
+                return value
+            if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+                raise TypeError(f"{name} needs an integer, got {value!r}")
+            if isinstance(value, Decimal) and value != value.to_integral_value():
+                raise TypeError(f"{name} needs an integer, got {value!r}")
+            return int(value)
+
+        return integer
+
+    def text(value: Any) -> str | None:
+        return None if value is None else str(value)
+
+    return text
 
 
 # LOAD DATA's default field escaping: backslash escapes; \N is NULL.
@@ -235,12 +273,20 @@ _LOAD_ESCAPES = str.maketrans(
 )
 
 
-def _load_field(value: str | int | None) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, int):
-        return str(value)
-    return value.translate(_LOAD_ESCAPES)
+def _load_converter(column: Column) -> Callable[[Any], str]:
+    """:func:`_converter` followed by LOAD DATA's escaping (``\\N`` for NULL)."""
+    convert = _converter(column)
+    escapes = _LOAD_ESCAPES
+
+    def field(value: Any) -> str:
+        converted = convert(value)
+        if converted is None:
+            return "\\N"
+        if converted.__class__ is int:
+            return str(converted)
+        return converted.translate(escapes)  # type: ignore[union-attr]
+
+    return field
 
 
 def staging_load(
@@ -285,13 +331,13 @@ def _load(
             "w", encoding="utf-8", newline="\n", suffix=".tsv", delete=False
         )
         try:
+            fields = [_load_converter(c) for c in columns]
+            write = handle.write
             for row in rows:
                 if len(row) != width:
                     raise ValueError(f"Row {count + 1} has {len(row)} values, expected {width}.")
-                handle.write(
-                    "\t".join(_load_field(_text(v, c)) for v, c in zip(row, columns, strict=True))
-                )
-                handle.write("\n")
+                write("\t".join([f(v) for f, v in zip(fields, row, strict=True)]))
+                write("\n")
                 count += 1
             handle.close()
             # A savepoint: a load refused after LOAD DATA ran leaves the table as it was.
@@ -320,13 +366,14 @@ def _load(
     schema = "temp." if temporary else ""
     statement = f"INSERT INTO {schema}{quoted} ({column_list}) VALUES ({placeholders})"
     batch: list[tuple[Any, ...]] = []
+    converters = [_converter(c) for c in columns]
     # A savepoint: a bad row found after earlier batches went in leaves the table as it was,
     # as the MySQL path does (it refuses before LOAD DATA runs).
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         for row in rows:
             if len(row) != width:
                 raise ValueError(f"Row {count + 1} has {len(row)} values, expected {width}.")
-            batch.append(tuple(_text(v, c) for v, c in zip(row, columns, strict=True)))
+            batch.append(tuple([f(v) for f, v in zip(converters, row, strict=True)]))
             count += 1
             if len(batch) >= SQLITE_BATCH_ROWS:
                 cursor.executemany(statement, batch)
@@ -484,6 +531,10 @@ class Join:
     table: str
     alias: str
     on: Sequence[tuple[str, str]]
+    #: MySQL: the index the join must use. Statistics of a table that just grew in the same
+    #: transaction (a first import into empty tables) can make the optimizer pick a one-column
+    #: index and probe thousands of rows per staged key; naming the index keeps it one probe.
+    index: str | None = None
 
 
 def _qualified(connection: BaseDatabaseWrapper, name: str) -> str:
@@ -507,8 +558,13 @@ def staging_lookup(
     ``select`` and the keys of ``where_equal`` are qualified ``"alias.column"`` names (the
     staging table is ``s``); ``where_equal`` values travel as parameters.
     """
-    schema = "" if connection.vendor == "mysql" else "temp."
-    parts = [f"SELECT {', '.join(_qualified(connection, c) for c in select)}"]
+    mysql = connection.vendor == "mysql"
+    schema = "" if mysql else "temp."
+    # The staging table drives the join through the canonical tables' indexes. MySQL's
+    # optimizer, which has no statistics of a fresh temporary table, may otherwise scan a
+    # canonical table and probe the unindexed staging table for every row (quadratic).
+    straight = "STRAIGHT_JOIN " if mysql else ""
+    parts = [f"SELECT {straight}{', '.join(_qualified(connection, c) for c in select)}"]
     parts.append(f"FROM {schema}{_quote(connection, staging)} {_quote(connection, 's')}")
     for join in joins:
         alias = _quote(connection, join.alias)
@@ -516,7 +572,12 @@ def staging_lookup(
             f"{alias}.{_quote(connection, column)} = {_qualified(connection, other)}"
             for column, other in join.on
         )
-        parts.append(f"JOIN {_quote(connection, join.table)} {alias} ON {conditions}")
+        # SQLite: CROSS JOIN fixes the join order the same way (staging first).
+        join_word = "JOIN" if mysql else "CROSS JOIN"
+        hint = ""
+        if mysql and join.index:
+            hint = f" FORCE INDEX ({_quote(connection, join.index)})"
+        parts.append(f"{join_word} {_quote(connection, join.table)} {alias}{hint} ON {conditions}")
     parameters: list[Any] = []
     if where_equal:
         parts.append(

@@ -27,7 +27,14 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        mapping = json.loads(options["mapping_json"]) if options["mapping_json"] else None
+        mapping = None
+        if options["mapping_json"]:
+            try:
+                mapping = json.loads(options["mapping_json"])
+            except ValueError as error:
+                raise CommandError(f"The mapping is not JSON: {error}") from error
+            if not isinstance(mapping, dict):
+                raise CommandError("A mapping is a JSON object {source column: canonical field}.")
         request = ImportRequest(
             mapping=mapping, required=tuple(options["required"]) if options["required"] else None
         )
