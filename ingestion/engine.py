@@ -392,9 +392,7 @@ class ChunkWriter:
     def _insert_persons(self, new_persons: Sequence[NormalizedRecord], stamp: dt.datetime) -> int:
         """Insert the chunk's new persons in order; return the id of the first."""
         columns = [_col("slot", ColumnType.INTEGER), *_PERSON_COLUMNS]
-        rows = (
-            (slot, *self._person_values(record, stamp)) for slot, record in enumerate(new_persons)
-        )
+        rows = ((slot, *self._person_values(record)) for slot, record in enumerate(new_persons))
         staging_create(self.connection, name="stg_new_persons", columns=columns)
         staging_load(self.connection, name="stg_new_persons", columns=columns, rows=rows)
         mapped = {c.name: c.name for c in columns if c.name != "slot"}
@@ -404,6 +402,7 @@ class ChunkWriter:
             staging="stg_new_persons",
             columns=mapped,
             order_by=("slot",),
+            constants=self._person_constants(stamp),
         )
         ids = staging_lookup_range(self.connection, stamp)
         first, last, total = ids
@@ -414,7 +413,7 @@ class ChunkWriter:
             )
         return int(first)
 
-    def _person_values(self, record: NormalizedRecord, stamp: dt.datetime) -> tuple[Any, ...]:
+    def _person_values(self, record: NormalizedRecord) -> tuple[Any, ...]:
         address = record.address
         return (
             record.first_name,
@@ -427,17 +426,22 @@ class ChunkWriter:
             address.county if address else "",
             (address.zip5 or "") if address else "",
             self._timestamp(record),
-            stamp,
-            stamp,
-            stamp,
             record.lead_status or "new",
-            self.source,
-            True,
-            False,
-            False,
-            "[]",
-            0,
         )
+
+    def _person_constants(self, stamp: dt.datetime) -> dict[str, Any]:
+        """Columns every person row of a chunk gets alike (insert-only but for the stamps)."""
+        return {
+            "created_at": stamp,
+            "updated_at": stamp,
+            "last_imported_at": stamp,
+            "source": self.source,
+            "is_original": True,
+            "is_duplicate": False,
+            "is_manual_override": False,
+            "manual_override_fields": "[]",
+            "score": 0,
+        }
 
     def write(self, chunk: NormalizedChunk, stamp: dt.datetime) -> ChunkCounts:
         """Write one chunk (inside the caller's transaction) and return its counts."""
@@ -477,9 +481,7 @@ class ChunkWriter:
         if not placed:
             return
         columns = [_col("seq", ColumnType.BIGINT), _col("id", ColumnType.BIGINT), *_PERSON_COLUMNS]
-        rows = (
-            (p.record.row_number, p.person, *self._person_values(p.record, stamp)) for p in placed
-        )
+        rows = ((p.record.row_number, p.person, *self._person_values(p.record)) for p in placed)
         staging_create(self.connection, name="stg_person_updates", columns=columns)
         staging_load(self.connection, name="stg_person_updates", columns=columns, rows=rows)
         mapped = {c.name: c.name for c in columns if c.name != "seq"}
@@ -506,6 +508,7 @@ class ChunkWriter:
                 merge=merge,
                 timestamp=("source_updated_at", "source_updated_at"),
                 order_by=("seq",),
+                constants=self._person_constants(stamp),
             ),
         )
 
@@ -530,7 +533,6 @@ class ChunkWriter:
                         kind[:10],
                         phone.is_valid,
                         is_new and index == 0,
-                        stamp,
                     )
                 )
             for index, email in enumerate(record.emails):
@@ -541,7 +543,6 @@ class ChunkWriter:
                         email.email or email.raw.strip().lower(),
                         email.is_valid,
                         is_new and index == 0,
-                        stamp,
                     )
                 )
             address = record.address
@@ -558,7 +559,6 @@ class ChunkWriter:
                         address.county,
                         address.address_key,
                         is_new,
-                        stamp,
                     )
                 )
             if self.channel and record.touched_at is not None:
@@ -566,12 +566,8 @@ class ChunkWriter:
                     (
                         record.row_number,
                         p.person,
-                        self.campaign_id,
-                        self.channel,
                         record.touched_at,
-                        self.source,
                         record.source_key,
-                        stamp,
                     )
                 )
         self._upsert(
@@ -586,7 +582,6 @@ class ChunkWriter:
                 _col("phone_type", V, 10),
                 _col("is_valid", ColumnType.BOOLEAN),
                 _col("is_primary", ColumnType.BOOLEAN),
-                _col("stamp", ColumnType.DATETIME),
             ],
             key=("person_id", "number_key"),
             constants={"dnc_status": "UNCHECKED"},
@@ -597,6 +592,7 @@ class ChunkWriter:
                 "is_valid": Merge(Rule.UPGRADE),
                 "is_primary": Merge(Rule.KEEP),
             },
+            stamp=stamp,
         )
         self._upsert(
             "email_addresses",
@@ -607,11 +603,11 @@ class ChunkWriter:
                 _col("email", V, 254),
                 _col("is_valid", ColumnType.BOOLEAN),
                 _col("is_primary", ColumnType.BOOLEAN),
-                _col("stamp", ColumnType.DATETIME),
             ],
             key=("person_id", "email"),
             constants={"is_verified": False, "opt_out_status": "CLEAR"},
             merge={"is_valid": Merge(Rule.UPGRADE), "is_primary": Merge(Rule.KEEP)},
+            stamp=stamp,
         )
         self._upsert(
             "addresses",
@@ -627,11 +623,11 @@ class ChunkWriter:
                 _col("county", V, 100),
                 _col("address_key", V, 255),
                 _col("is_primary", ColumnType.BOOLEAN),
-                _col("stamp", ColumnType.DATETIME),
             ],
             key=("person_id", "address_key"),
             constants={},
             merge={"street": Merge(Rule.KEEP), "is_primary": Merge(Rule.KEEP)},
+            stamp=stamp,
         )
         self._upsert(
             "touchpoints",
@@ -639,15 +635,17 @@ class ChunkWriter:
             [
                 _col("seq", ColumnType.BIGINT),
                 _col("person_id", ColumnType.BIGINT),
-                _col("campaign_id", ColumnType.BIGINT),
-                _col("channel", V, 8),
                 _col("occurred_at", ColumnType.DATETIME),
-                _col("source", V, 64),
                 _col("external_id", V, 128),
-                _col("stamp", ColumnType.DATETIME),
             ],
             key=("source", "external_id"),
-            constants={"status": "sent", "metadata": "{}"},
+            constants={
+                "status": "sent",
+                "metadata": "{}",
+                "campaign_id": self.campaign_id,
+                "channel": self.channel,
+                "source": self.source,
+            },
             merge={
                 "person_id": Merge(Rule.KEEP),
                 "campaign_id": Merge(Rule.KEEP),
@@ -655,6 +653,7 @@ class ChunkWriter:
                 "occurred_at": Merge(Rule.KEEP),
             },
             created_only=True,
+            stamp=stamp,
         )
 
     def _upsert(
@@ -666,32 +665,22 @@ class ChunkWriter:
         key: tuple[str, ...],
         constants: dict[str, Any],
         merge: dict[str, Merge],
+        stamp: dt.datetime,
         created_only: bool = False,
     ) -> None:
         if not rows:
             return
         staging = f"stg_{table}"
-        constant_columns = [
-            _col(f"k_{name}", ColumnType.BOOLEAN if isinstance(value, bool) else V, 255)
-            for name, value in constants.items()
-        ]
-        all_columns = [*columns, *constant_columns]
-        values = tuple(constants.values())
-        staging_create(self.connection, name=staging, columns=all_columns)
-        staging_load(
-            self.connection,
-            name=staging,
-            columns=all_columns,
-            rows=(row + values for row in rows),
-        )
-        mapped = {c.name: c.name for c in columns if c.name not in ("seq", "stamp")}
-        mapped.update({name: f"k_{name}" for name in constants})
-        mapped["created_at"] = "stamp"
+        staging_create(self.connection, name=staging, columns=columns)
+        staging_load(self.connection, name=staging, columns=columns, rows=rows)
+        mapped = {c.name: c.name for c in columns if c.name != "seq"}
+        constants = {**constants, "created_at": stamp}
         merge = {**merge, "created_at": Merge(Rule.KEEP)}
-        merge.update({name: Merge(Rule.KEEP) for name in constants})
+        merge.update({name: Merge(Rule.KEEP) for name in constants if name not in merge})
         if not created_only:
-            mapped["updated_at"] = "stamp"
+            constants["updated_at"] = stamp
             merge["updated_at"] = Merge(Rule.OVERWRITE)
+        mapped.update({name: name for name in constants})
         upsert_from_staging(
             self.connection,
             Upsert(
@@ -701,6 +690,7 @@ class ChunkWriter:
                 columns=mapped,
                 merge=merge,
                 order_by=("seq",),
+                constants=constants,
             ),
         )
 
@@ -712,9 +702,7 @@ class ChunkWriter:
             _col("source_key", V, 191),
             _col("person_id", ColumnType.BIGINT),
             _col("checksum", V, 32),
-            _col("last_batch_id", ColumnType.BIGINT),
             _col("last_row", ColumnType.BIGINT),
-            _col("updated_at", ColumnType.DATETIME),
         ]
         rows = (
             (
@@ -722,9 +710,7 @@ class ChunkWriter:
                 p.record.source_key,
                 p.person,
                 p.record.checksum,
-                self.batch_id,
                 p.record.row_number,
-                stamp,
             )
             for p in placed
         )
@@ -736,7 +722,12 @@ class ChunkWriter:
                 target="source_records",
                 staging="stg_source_records",
                 key=("source", "source_key"),
-                columns={c.name: c.name for c in columns},
+                columns={
+                    **{c.name: c.name for c in columns},
+                    "last_batch_id": "last_batch_id",
+                    "updated_at": "updated_at",
+                },
+                constants={"last_batch_id": self.batch_id, "updated_at": stamp},
                 merge={
                     "person_id": Merge(Rule.KEEP),
                     "checksum": Merge(Rule.OVERWRITE),
@@ -856,17 +847,7 @@ _PERSON_COLUMNS = [
     _col("county", V, 100),
     _col("zip5", V, 5),
     _col("source_updated_at", ColumnType.DATETIME),
-    _col("created_at", ColumnType.DATETIME),
-    _col("updated_at", ColumnType.DATETIME),
-    _col("last_imported_at", ColumnType.DATETIME),
-    # set on insert only (Rule.KEEP on update); staged because the columns have no default
-    _col("lead_status", V, 20),
-    _col("source", V, 64),
-    _col("is_original", ColumnType.BOOLEAN),
-    _col("is_duplicate", ColumnType.BOOLEAN),
-    _col("is_manual_override", ColumnType.BOOLEAN),
-    _col("manual_override_fields", V, 2),
-    _col("score", ColumnType.INTEGER),
+    _col("lead_status", V, 20),  # set on insert only (Rule.KEEP on update)
 ]
 _PERSON_NEWEST = (
     "first_name",

@@ -120,7 +120,8 @@ class Upsert:
     ``columns`` maps each target column to the staging column that feeds it, ``merge`` gives
     the per-column rule on update (default :attr:`Rule.FILL`), ``timestamp`` is the
     (target, staging) column pair compared by :attr:`Rule.NEWEST`, and ``only_where_true``
-    names a staging column that must be true for a row to be merged at all. ``order_by``
+    names a staging column that must be true for a row to be merged at all. ``constants``
+    gives columns one value for all rows (merged by their rules like staged ones). ``order_by``
     (staging columns) fixes the order in which several staging rows for one target row are
     applied: each later row is merged onto the result of the earlier ones.
     """
@@ -133,6 +134,8 @@ class Upsert:
     timestamp: tuple[str, str] | None = None
     only_where_true: str | None = None
     order_by: Sequence[str] = ()
+    #: target columns given one value for every row (sent once as a parameter, not staged)
+    constants: Mapping[str, Any] | None = None
 
 
 def _check_identifier(name: str) -> str:
@@ -414,12 +417,16 @@ def upsert_from_staging(connection: BaseDatabaseWrapper, upsert: Upsert) -> None
     """
     target = _quote(connection, upsert.target)
     staging = _quote(connection, upsert.staging)
-    target_columns = list(upsert.columns)
+    constants = dict(upsert.constants or {})
+    staged = [column for column in upsert.columns if column not in constants]
+    target_columns = [*staged, *constants]
     for column in [*target_columns, *upsert.key]:
         _check_identifier(column)
     select_list = ", ".join(
-        f"s.{_quote(connection, upsert.columns[column])}" for column in target_columns
+        [f"s.{_quote(connection, upsert.columns[column])}" for column in staged]
+        + ["%s"] * len(constants)
     )
+    parameters: list[Any] = [_parameter(value) for value in constants.values()]
     insert_list = ", ".join(_quote(connection, column) for column in target_columns)
     where = (
         f" WHERE s.{_quote(connection, upsert.only_where_true)}" if upsert.only_where_true else ""
@@ -451,11 +458,12 @@ def upsert_from_staging(connection: BaseDatabaseWrapper, upsert: Upsert) -> None
             continue
         quoted_column = _quote(connection, column)
         stored = f"{current}.{quoted_column}"
-        new = (
-            f"s.{_quote(connection, upsert.columns[column])}"
-            if mysql
-            else f"excluded.{quoted_column}"
-        )
+        if not mysql:
+            new = f"excluded.{quoted_column}"
+        elif column in constants:
+            new = "%s"
+        else:
+            new = f"s.{_quote(connection, upsert.columns[column])}"
         conditions = []
         if merge.rule is Rule.UPGRADE:
             conditions.append(f"{new} = 1")
@@ -472,6 +480,8 @@ def upsert_from_staging(connection: BaseDatabaseWrapper, upsert: Upsert) -> None
             value = f"CASE WHEN {' AND '.join(conditions)} THEN {new} ELSE {stored} END"
         else:
             value = new
+        if new == "%s":
+            parameters.extend([_parameter(constants[column])] * value.count("%s"))
         assignments.append(f"{quoted_column} = {value}")
     key_list = ", ".join(_quote(connection, column) for column in upsert.key)
     order = (
@@ -495,7 +505,22 @@ def upsert_from_staging(connection: BaseDatabaseWrapper, upsert: Upsert) -> None
             f"{where or ' WHERE true'}{order} ON CONFLICT ({key_list}) {action}"
         )
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, parameters)
+
+
+def _parameter(value: Any) -> Any:
+    """A constant as a query parameter: aware datetimes as naive UTC text (as staged)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise TypeError(f"Constants need aware datetimes, got {value!r}")
+        return (
+            value.astimezone(dt.UTC)
+            .replace(tzinfo=None)
+            .isoformat(sep=" ", timespec="microseconds")
+        )
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def insert_from_staging(
@@ -505,12 +530,17 @@ def insert_from_staging(
     staging: str,
     columns: Mapping[str, str],
     order_by: Sequence[str] = (),
+    constants: Mapping[str, Any] | None = None,
 ) -> int:
     """``INSERT INTO target (...) SELECT ... FROM staging ORDER BY ...``: plain inserts (no
-    natural key), in ``order_by`` order so auto-increment ids follow it. Returns the count."""
-    target_columns = list(columns)
+    natural key), in ``order_by`` order so auto-increment ids follow it; ``constants`` give
+    columns one value for every row. Returns the count."""
+    constants = dict(constants or {})
+    target_columns = [*columns, *constants]
     insert_list = ", ".join(_quote(connection, column) for column in target_columns)
-    select_list = ", ".join(f"s.{_quote(connection, columns[c])}" for c in target_columns)
+    select_list = ", ".join(
+        [f"s.{_quote(connection, columns[c])}" for c in columns] + ["%s"] * len(constants)
+    )
     order = (
         " ORDER BY " + ", ".join(f"s.{_quote(connection, c)}" for c in order_by) if order_by else ""
     )
@@ -518,7 +548,8 @@ def insert_from_staging(
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_quote(connection, target)} ({insert_list}) "
-            f"SELECT {select_list} FROM {schema}{_quote(connection, staging)} s{order}"
+            f"SELECT {select_list} FROM {schema}{_quote(connection, staging)} s{order}",
+            [_parameter(value) for value in constants.values()],
         )
         return int(cursor.rowcount)
 

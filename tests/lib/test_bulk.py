@@ -307,3 +307,61 @@ def test_staging_work_never_commits_the_callers_transaction():
         staging_drop(connection, name="stage_in_tx")
         raise Abort
     assert not Person.objects.filter(first_name="Uncommitted").exists()
+
+
+@pytest.mark.django_db
+def test_constants_insert_and_merge_like_staged_columns_and_rows_apply_in_order():
+    person = person_create()
+    existing = email_create(person, "old@example.com", is_verified=False)
+    columns = [
+        Column("seq", ColumnType.BIGINT),
+        Column("person_id", ColumnType.BIGINT),
+        Column("email", ColumnType.VARCHAR, 254),
+        Column("is_valid", ColumnType.BOOLEAN),
+    ]
+    staging_create(connection, name="stage_constants", columns=columns)
+    # Two rows for one stored address, staged out of order: "seq" decides which is merged last.
+    staging_load(
+        connection,
+        name="stage_constants",
+        columns=columns,
+        rows=[
+            (2, person.pk, "old@example.com", False),
+            (1, person.pk, "old@example.com", True),
+            (3, person.pk, "new@example.com", True),
+        ],
+    )
+    upsert_from_staging(
+        connection,
+        Upsert(
+            target="email_addresses",
+            staging="stage_constants",
+            key=("person_id", "email"),
+            columns={c: c for c in ("person_id", "email", "is_valid")}
+            | {c: c for c in ("is_primary", "is_verified", "opt_out_status")}
+            | {"created_at": "created_at", "updated_at": "updated_at"},
+            constants={
+                "is_primary": False,
+                "is_verified": True,
+                "opt_out_status": "CLEAR",
+                "created_at": NOW,
+                "updated_at": NOW,
+            },
+            merge={
+                "is_valid": Merge(Rule.OVERWRITE),
+                "is_verified": Merge(Rule.KEEP),
+                "created_at": Merge(Rule.KEEP),
+                "updated_at": Merge(Rule.OVERWRITE),
+            },
+            order_by=("seq",),
+        ),
+    )
+    stored = list(
+        EmailAddress.objects.order_by("email").values_list(
+            "email", "is_valid", "is_verified", "created_at", "updated_at"
+        )
+    )
+    assert stored == [
+        ("new@example.com", True, True, NOW, NOW),
+        ("old@example.com", False, False, existing.created_at, NOW),  # seq 2 was merged last
+    ]
