@@ -513,7 +513,7 @@ def _mapping_of(batch: ImportBatch) -> ColumnMapping:
 @contextlib.contextmanager
 def _reader_for(batch: ImportBatch, url: str | None) -> Iterator[SourceReader]:
     if batch.mode == ImportBatch.Mode.ERRORS_ONLY:
-        origin = ImportBatch.objects.get(pk=batch.replay_of_id)
+        origin = ImportBatch.objects.filter(replays=batch).get()
         yield _ErrorRowsReader(origin)
         return
     if batch.source_file is None:
@@ -579,6 +579,7 @@ def import_run(
         status=Status.RUNNING, message="", started_at=batch.started_at or now, finished_at=None
     )
     batch.refresh_from_db()
+    run_started: dt.datetime = batch.started_at or now
     workers = settings.INGEST_WORKERS if workers is None else workers
     started = time.monotonic()
     done_at_start = batch.rows_read
@@ -591,13 +592,13 @@ def import_run(
                 source=batch.source,
                 channel=batch.channel,
                 campaign_id=batch.campaign_id,
-                default_timestamp=batch.started_at,
+                default_timestamp=run_started,
             )
             rules = Rules(required=tuple(batch.required_fields) or Rules().required)
             chunks = normalized_chunks(
                 reader, _mapping_of(batch), rules, chunk_rows=batch.chunk_rows, workers=workers
             )
-            last_stamp = batch.started_at
+            last_stamp = run_started
             read_started = time.monotonic()
             for chunk in chunks:
                 read_seconds = time.monotonic() - read_started
@@ -605,7 +606,9 @@ def import_run(
                     return _finish(
                         batch, Status.CANCELLED, f"Cancelled after row {batch.last_row}."
                     )
-                stamp = max(dt.datetime.now(dt.UTC), last_stamp + dt.timedelta(microseconds=1))
+                stamp: dt.datetime = max(
+                    dt.datetime.now(dt.UTC), last_stamp + dt.timedelta(microseconds=1)
+                )
                 last_stamp = stamp
                 counts = _commit_chunk(batch, writer, chunk, stamp, read_seconds)
                 batch.refresh_from_db()
