@@ -23,10 +23,12 @@ rows in another file come out *unchanged*.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,6 +132,7 @@ class ChunkWriter:
         self.channel = channel
         self.campaign_id = campaign_id
         self.default_timestamp = default_timestamp
+        self.phase_seconds: dict[str, float] = {}
 
     # -- look-ups ----------------------------------------------------------------------------
 
@@ -190,39 +193,33 @@ class ChunkWriter:
 
     def _candidates(self, fresh: Sequence[NormalizedRecord]) -> dict[int, list[Candidate]]:
         """Existing persons each fresh row might be, per row number, in precedence order."""
-        columns = [
-            _col("row_number", ColumnType.BIGINT),
-            _col("rule", V, 12),
-            _col("value", V, 254),
-            _col("last_key", V, 100),
-            _col("first_key", V, 100),
-            _col("zip5", V, 5),
-        ]
-        staged: list[tuple[Any, ...]] = []
+        # One narrow staging table per rule: fewer values to write than one wide table.
+        by_rule: dict[str, list[tuple[Any, ...]]] = {rule: [] for rule in matching.PRECEDENCE}
         for record in fresh:
+            number = record.row_number
             for email in record.emails:
                 if email.email:
-                    staged.append((record.row_number, matching.RULE_EMAIL, email.email, "", "", ""))
+                    by_rule[matching.RULE_EMAIL].append((number, email.email))
             for phone in record.phones:
                 if phone.e164:
-                    staged.append((record.row_number, matching.RULE_PHONE, phone.e164, "", "", ""))
+                    by_rule[matching.RULE_PHONE].append((number, phone.e164))
             zip5 = record.address.zip5 if record.address else None
             if record.last_name_key and record.first_name_key and zip5:
-                staged.append(
-                    (
-                        record.row_number,
-                        matching.RULE_NAME_ZIP,
-                        "",
-                        record.last_name_key,
-                        record.first_name_key,
-                        zip5,
-                    )
+                by_rule[matching.RULE_NAME_ZIP].append(
+                    (number, record.last_name_key, record.first_name_key, zip5)
                 )
+        value_columns = [_col("row_number", ColumnType.BIGINT), _col("value", V, 254)]
+        staging_columns = {
+            matching.RULE_EMAIL: value_columns,
+            matching.RULE_PHONE: value_columns,
+            matching.RULE_NAME_ZIP: [
+                _col("row_number", ColumnType.BIGINT),
+                _col("last_key", V, 100),
+                _col("first_key", V, 100),
+                _col("zip5", V, 5),
+            ],
+        }
         found: dict[int, list[Candidate]] = defaultdict(list)
-        if not staged:
-            return found
-        staging_create(self.connection, name="stg_match", columns=columns)
-        staging_load(self.connection, name="stg_match", columns=columns, rows=staged)
         person = [
             "p.id",
             "p.is_duplicate",
@@ -259,12 +256,17 @@ class ChunkWriter:
             ],
         }
         for rule in matching.PRECEDENCE:
+            staged = by_rule[rule]
+            if not staged:
+                continue
+            staging = f"stg_match_{rule}"
+            staging_create(self.connection, name=staging, columns=staging_columns[rule])
+            staging_load(self.connection, name=staging, columns=staging_columns[rule], rows=staged)
             rows = staging_lookup(
                 self.connection,
-                staging="stg_match",
+                staging=staging,
                 joins=lookups[rule],
                 select=["s.row_number", *person],
-                where_equal={"s.rule": rule},
             )
             by_row: dict[int, dict[int, Candidate]] = defaultdict(dict)
             for row_number, pid, is_duplicate, merged_into, first_key, last_key, suffix in rows:
@@ -443,13 +445,27 @@ class ChunkWriter:
             "score": 0,
         }
 
+    @contextlib.contextmanager
+    def _phase(self, name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phase_seconds[name] = round(
+                self.phase_seconds.get(name, 0.0) + time.perf_counter() - began, 3
+            )
+
     def write(self, chunk: NormalizedChunk, stamp: dt.datetime) -> ChunkCounts:
-        """Write one chunk (inside the caller's transaction) and return its counts."""
+        """Write one chunk (inside the caller's transaction) and return its counts; the
+        seconds spent in each phase are left in :attr:`phase_seconds`."""
+        self.phase_seconds = {}
         counts = ChunkCounts(rows_read=chunk.rows_read)
-        classified = self.classify(chunk.records) if chunk.records else Classified()
-        first_id = (
-            self._insert_persons(classified.new_persons, stamp) if classified.new_persons else 0
-        )
+        with self._phase("classify"):
+            classified = self.classify(chunk.records) if chunk.records else Classified()
+        with self._phase("persons_insert"):
+            first_id = (
+                self._insert_persons(classified.new_persons, stamp) if classified.new_persons else 0
+            )
 
         def resolve(person: int) -> int:
             return first_id + (-person - 1) if person < 0 else person
@@ -467,14 +483,17 @@ class ChunkWriter:
             if placed.conflicting:
                 counts.conflicts += 1
         applied = [p for p in classified.placed if p.apply]
-        self._update_persons(
-            [p for p in applied if p.outcome != RecordVersion.Outcome.INSERTED], stamp
-        )
+        with self._phase("persons_update"):
+            self._update_persons(
+                [p for p in applied if p.outcome != RecordVersion.Outcome.INSERTED], stamp
+            )
         self._upsert_contacts(applied, stamp)
-        self._upsert_source_records(classified.placed, stamp)
-        self._append_lineage(classified.placed, stamp)
-        self._append_conflicts([p for p in classified.placed if p.conflicting], stamp, resolve)
-        counts.errors = self._append_errors(chunk)
+        with self._phase("source_records"):
+            self._upsert_source_records(classified.placed, stamp)
+        with self._phase("lineage"):
+            self._append_lineage(classified.placed, stamp)
+            self._append_conflicts([p for p in classified.placed if p.conflicting], stamp, resolve)
+            counts.errors = self._append_errors(chunk)
         return counts
 
     def _update_persons(self, placed: Sequence[_Placed], stamp: dt.datetime) -> None:
@@ -670,6 +689,20 @@ class ChunkWriter:
     ) -> None:
         if not rows:
             return
+        with self._phase(table):
+            self._upsert_rows(table, rows, columns, key, constants, merge, stamp, created_only)
+
+    def _upsert_rows(
+        self,
+        table: str,
+        rows: list[tuple[Any, ...]],
+        columns: list[Column],
+        key: tuple[str, ...],
+        constants: dict[str, Any],
+        merge: dict[str, Merge],
+        stamp: dt.datetime,
+        created_only: bool,
+    ) -> None:
         staging = f"stg_{table}"
         staging_create(self.connection, name=staging, columns=columns)
         staging_load(self.connection, name=staging, columns=columns, rows=rows)

@@ -191,6 +191,9 @@ class ImportChunk(models.Model):
     conflicts = models.PositiveIntegerField(default=0)
     issues = models.JSONField(default=dict, blank=True, help_text="Flagged values by kind.")
     seconds = models.FloatField()
+    phase_seconds = models.JSONField(
+        default=dict, blank=True, help_text="Seconds spent in each phase of the write."
+    )
     committed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

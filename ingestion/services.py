@@ -692,6 +692,7 @@ def _commit_chunk(
             conflicts=counts.conflicts,
             issues=_issue_counts(chunk),
             seconds=seconds,
+            phase_seconds={"read_normalise_wait": round(read_seconds, 3), **writer.phase_seconds},
         )
         ImportBatch.objects.filter(pk=batch.pk).update(
             rows_read=F("rows_read") + counts.rows_read,

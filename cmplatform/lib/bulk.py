@@ -280,6 +280,26 @@ def _load_converter(column: Column) -> Callable[[Any], str]:
     """:func:`_converter` followed by LOAD DATA's escaping (``\\N`` for NULL)."""
     convert = _converter(column)
     escapes = _LOAD_ESCAPES
+    if column.type in (ColumnType.VARCHAR, ColumnType.TEXT, ColumnType.JSON):
+        # The common case inlined (one call per value): text within its length.
+        limit = column.length if column.type is ColumnType.VARCHAR else None
+
+        def text_field(value: Any) -> str:
+            if value.__class__ is str and (limit is None or len(value) <= limit):
+                return value.translate(escapes)
+            converted = convert(value)
+            return "\\N" if converted is None else str(converted).translate(escapes)
+
+        return text_field
+    if column.type in (ColumnType.BIGINT, ColumnType.INTEGER):
+
+        def integer_field(value: Any) -> str:
+            if value.__class__ is int:
+                return str(value)
+            converted = convert(value)
+            return "\\N" if converted is None else str(converted)
+
+        return integer_field
 
     def field(value: Any) -> str:
         converted = convert(value)
