@@ -29,8 +29,10 @@ every 0.5 s besides. Wall time is the command's, start to exit (interpreter and 
 landing copy and SHA-256 included), and rows/s is on wall time; ``own s`` is the import's own
 duration (the engine's batch; tablib load + import_data for django-import-export).
 
-Sets innodb_buffer_pool_size (8 GiB by default, as deploy/mariadb.cnf) and says so, prints the
-server settings the figures depend on and the ones that differ from deploy/mariadb.cnf. The
+Sets innodb_buffer_pool_size (8 GiB by default, as deploy/mariadb.cnf) and the dynamic
+settings of deploy/mariadb.cnf (redo log 2 GiB, io capacity, temporary table sizes) and says
+so, prints the server settings the figures depend on and the ones that differ from
+deploy/mariadb.cnf. The
 scratch databases (``cmp_bench_ingest*``) are dropped at the end unless ``--keep``.
 """
 
@@ -303,12 +305,25 @@ def _switch(value: str) -> str:
     return {"1": "ON", "TRUE": "ON", "0": "OFF", "FALSE": "OFF"}.get(value, value)
 
 
+DYNAMIC_SETTINGS = {
+    "innodb_log_file_size": 2 << 30,
+    "innodb_io_capacity": 2000,
+    "tmp_table_size": 256 << 20,
+    "max_heap_table_size": 256 << 20,
+    "max_allowed_packet": 256 << 20,
+}
+
+
 def server_settings(server: Server, buffer_pool_gb: int) -> None:
     """Set the buffer pool as deploy/mariadb.cnf does; print the settings the figures depend on
     and every deploy/mariadb.cnf setting the server does not have."""
     connection = server.connect()
     cursor = connection.cursor()
     cursor.execute(f"SET GLOBAL innodb_buffer_pool_size = {buffer_pool_gb << 30}")
+    # The dynamic settings of deploy/mariadb.cnf the write path depends on (MariaDB >= 10.11
+    # resizes the redo log online); a 96 MiB redo log forces constant checkpoints.
+    for name, value in DYNAMIC_SETTINGS.items():
+        cursor.execute(f"SET GLOBAL {name} = {value}")
     cursor.execute("SELECT VERSION()")
     (version,) = cursor.fetchone()
     cursor.execute("SHOW GLOBAL VARIABLES")
@@ -321,7 +336,8 @@ def server_settings(server: Server, buffer_pool_gb: int) -> None:
     for name in REPORTED_SETTINGS:
         value = variables.get(name, "?")
         shown = _bytes(value) if name.endswith("_size") and value.isdigit() else value
-        note = " (set by this bench)" if name == "innodb_buffer_pool_size" else ""
+        set_here = name == "innodb_buffer_pool_size" or name in DYNAMIC_SETTINGS
+        note = " (set by this bench)" if set_here else ""
         print(f"  {name:<32} {shown}{note}")
     deploy = configparser.ConfigParser(inline_comment_prefixes=("#",), strict=False)
     deploy.read(PROJECT / "deploy" / "mariadb.cnf", encoding="utf-8")
