@@ -13,6 +13,7 @@ reader could not read) equals ``last_row - first_row + 1`` when the reader numbe
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from collections import deque
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 from ingestion.mapping import ColumnMapping
 from ingestion.records import NormalizedRecord, RejectedRecord, Rules, normalize_record
 from ingestion.sources import RowError, SourceReader, SourceRow
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_ROWS = 100_000
 # Rows per task sent to a worker: large enough that pickling and scheduling cost little next
@@ -74,6 +77,11 @@ def normalized_chunks(
     if chunk_rows < 1 or slice_rows < 1:
         raise ValueError("chunk_rows and slice_rows must be positive.")
     slice_rows = min(slice_rows, chunk_rows)
+    if workers and multiprocessing.current_process().daemon:
+        # A daemonic process may not start processes (a Celery prefork child is one): run the
+        # stage here rather than fail. deploy/Procfile runs workers with the threads pool.
+        logger.warning("Normalising in this process: a daemonic process cannot start workers.")
+        workers = 0
     if workers == 0:
         in_process = (
             ([normalize_record(row, mapping, rules) for row in rows], errors)

@@ -61,3 +61,24 @@ def test_workers_give_exactly_the_in_process_result(csv_with_bad_rows):
 def test_bad_sizes_are_refused(csv_with_bad_rows):
     with open_source(csv_with_bad_rows) as reader, pytest.raises(ValueError, match="positive"):
         next(normalized_chunks(reader, resolve_mapping(reader.columns), chunk_rows=0))
+
+
+def _count_rows_in_a_daemon(path, results):
+    with open_source(path) as reader:
+        chunks = normalized_chunks(reader, resolve_mapping(reader.columns), workers=2)
+        results.put(sum(chunk.rows_read for chunk in chunks))
+
+
+def test_a_daemonic_process_normalises_in_process_instead_of_failing(csv_with_bad_rows):
+    # A Celery prefork child is daemonic, and daemonic processes may not have children.
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(
+        target=_count_rows_in_a_daemon, args=(csv_with_bad_rows, results), daemon=True
+    )
+    process.start()
+    process.join(timeout=120)
+    assert process.exitcode == 0
+    assert results.get(timeout=5) == 1_000
