@@ -57,11 +57,11 @@ _SNAPSHOT = {
 class Worker:
     """A project database of its own and ``manage.py`` processes running against it."""
 
-    def __init__(self, tmp_path: Path, name: str) -> None:
+    def __init__(self, tmp_path: Path, name: str, *, mysql: bool | None = None) -> None:
         self.directory = tmp_path / name
         self.directory.mkdir()
         self.mysql_database: str | None = None
-        if settings.DATABASE_VENDOR == "mysql":
+        if mysql if mysql is not None else settings.DATABASE_VENDOR == "mysql":
             self.mysql_database = f"cmp_resume_{name}_{secrets.token_hex(4)}"
             with contextlib.closing(mysql_connect()) as server:
                 server.cursor().execute(
@@ -174,8 +174,8 @@ def _plain(value: Any) -> Any:
 def workers(tmp_path: Path) -> Iterator[Any]:
     made: list[Worker] = []
 
-    def make(name: str) -> Worker:
-        worker = Worker(tmp_path, name)
+    def make(name: str, mysql: bool | None = None) -> Worker:
+        worker = Worker(tmp_path, name, mysql=mysql)
         made.append(worker)
         return worker
 
@@ -256,3 +256,36 @@ def test_a_resumed_import_that_is_killed_again_still_ends_in_the_same_state(
     finished = killed.manage("ingest", str(campaign_file), "--chunk-rows", "400")
     assert finished.returncode == 0, finished.stderr
     assert killed.snapshot() == expected
+
+
+def test_an_import_whose_database_connection_is_killed_fails_cleanly_and_resumes(
+    workers: Any, campaign_file: Path
+) -> None:
+    # A dropped connection to the platform's own database is a MariaDB matter: both passes of
+    # the suite run this against a scratch MariaDB database.
+    clean = workers("clean3", mysql=True)
+    assert clean.manage("ingest", str(campaign_file), "--chunk-rows", "300").returncode == 0
+    expected = clean.snapshot()
+
+    dropped = workers("dropped", mysql=True)
+    process = dropped.start("ingest", str(campaign_file), "--chunk-rows", "300")
+    _wait_for_chunks(dropped, process, at_least=2)
+    with contextlib.closing(mysql_connect()) as server:
+        cursor = server.cursor()
+        cursor.execute(
+            "SELECT id FROM information_schema.processlist WHERE db = %s AND id <> CONNECTION_ID()",
+            [dropped.mysql_database],
+        )
+        for (connection_id,) in cursor.fetchall():
+            cursor.execute(f"KILL CONNECTION {int(connection_id)}")
+    assert process.wait(timeout=300) == 1  # the command reports the failed import
+
+    ((status, message, last_row),) = dropped.query(
+        "SELECT status, message, last_row FROM import_batches"
+    )
+    assert status == "FAILED"
+    assert "Committed rows are kept" in message
+    assert f"resume after row {last_row}" in message
+    resumed = dropped.manage("ingest", str(campaign_file), "--chunk-rows", "300")
+    assert resumed.returncode == 0, resumed.stderr
+    assert dropped.snapshot() == expected
