@@ -198,7 +198,7 @@ class ChunkWriter:
         for record in fresh:
             number = record.row_number
             for email in record.emails:
-                if email.email:
+                if email.email and email.is_valid:
                     by_rule[matching.RULE_EMAIL].append((number, email.email))
             for phone in record.phones:
                 if phone.e164:
@@ -294,6 +294,28 @@ class ChunkWriter:
         local_phone: dict[str, list[int]] = defaultdict(list)
         local_name: dict[tuple[str, str, str], list[int]] = defaultdict(list)
         local_names: dict[int, NameFacts] = {}
+        # Facts already placed in this chunk (under any key): a later row with the same facts
+        # under a new key is "unchanged", as it would be in a later chunk.
+        facts_in_chunk: dict[str, int] = {}
+
+        def remember(record: NormalizedRecord, person: int) -> None:
+            """Make what this row brings visible to the chunk's later rows, as the database
+            makes it visible to later chunks: counts must not depend on the chunk size."""
+            facts_in_chunk.setdefault(record.checksum, person)
+            names = NameFacts(record.first_name_key, record.last_name_key, record.suffix)
+            local_names.setdefault(person, names)
+            for email in _match_emails(record):
+                if person not in local_email[email]:
+                    local_email[email].append(person)
+            for phone in _match_phones(record):
+                if person not in local_phone[phone]:
+                    local_phone[phone].append(person)
+            zip5 = record.address.zip5 if record.address else None
+            if zip5 and names.first_key:
+                name_key = (names.last_key, names.first_key, zip5)
+                if person not in local_name[name_key]:
+                    local_name[name_key].append(person)
+
         for record in records:
             namespace = self._namespace(record)
             key = (namespace, record.source_key)
@@ -311,6 +333,8 @@ class ChunkWriter:
                     )
                 )
                 in_chunk[key] = (person, record.checksum)
+                if changed:
+                    remember(record, person)
                 continue
             if key in known:
                 entry = known[key]
@@ -325,33 +349,39 @@ class ChunkWriter:
                     _Placed(record, namespace, outcome, matching.RULE_KEY, entry.person_id, changed)
                 )
                 in_chunk[key] = (entry.person_id, record.checksum)
+                remember(record, entry.person_id)
                 continue
-            if record.checksum in same_facts:
-                person = same_facts[record.checksum]
+            known_facts = same_facts.get(record.checksum, facts_in_chunk.get(record.checksum))
+            if known_facts is not None:
                 result.placed.append(
                     _Placed(
                         record,
                         namespace,
                         RecordVersion.Outcome.UNCHANGED,
                         matching.RULE_SAME_FACTS,
-                        person,
+                        known_facts,
                         False,
                     )
                 )
-                in_chunk[key] = (person, record.checksum)
+                in_chunk[key] = (known_facts, record.checksum)
                 continue
             names = NameFacts(record.first_name_key, record.last_name_key, record.suffix)
             row_candidates = list(candidates.get(record.row_number, ()))
-            emails = [e.email for e in record.emails if e.email]
-            phones = [p.e164 for p in record.phones if p.e164]
             zip5 = record.address.zip5 if record.address else None
-            name_key = (names.last_key, names.first_key, zip5 or "")
             for rule, refs in (
-                (matching.RULE_EMAIL, [ref for e in emails for ref in local_email.get(e, ())]),
-                (matching.RULE_PHONE, [ref for p in phones for ref in local_phone.get(p, ())]),
+                (
+                    matching.RULE_EMAIL,
+                    [ref for e in _match_emails(record) for ref in local_email.get(e, ())],
+                ),
+                (
+                    matching.RULE_PHONE,
+                    [ref for p in _match_phones(record) for ref in local_phone.get(p, ())],
+                ),
                 (
                     matching.RULE_NAME_ZIP,
-                    local_name.get(name_key, []) if zip5 and names.first_key else [],
+                    local_name.get((names.last_key, names.first_key, zip5), [])
+                    if zip5 and names.first_key
+                    else [],
                 ),
             ):
                 row_candidates.extend(Candidate(ref, rule, local_names[ref]) for ref in refs)
@@ -360,25 +390,17 @@ class ChunkWriter:
             if decision.person_id is None:
                 person = -(len(result.new_persons) + 1)
                 result.new_persons.append(record)
-                local_names[person] = names
                 outcome, rule = RecordVersion.Outcome.INSERTED, matching.RULE_NEW
             else:
                 person = decision.person_id
                 outcome, rule = RecordVersion.Outcome.UPDATED, decision.rule
                 matched = next(c for c in row_candidates if c.person_id == person)
                 local_names.setdefault(person, matched.names)
-            for email in emails:
-                if person not in local_email[email]:
-                    local_email[email].append(person)
-            for phone in phones:
-                if person not in local_phone[phone]:
-                    local_phone[phone].append(person)
-            if zip5 and names.first_key and person not in local_name[name_key]:
-                local_name[name_key].append(person)
             result.placed.append(
                 _Placed(record, namespace, outcome, rule, person, True, decision.conflicting)
             )
             in_chunk[key] = (person, record.checksum)
+            remember(record, person)
         return result
 
     # -- writes ------------------------------------------------------------------------------
@@ -842,6 +864,16 @@ class ChunkWriter:
         rows.sort(key=lambda row: row[1])
         table_append(self.connection, table="import_row_errors", columns=_ERROR_COLUMNS, rows=rows)
         return len(rows)
+
+
+def _match_emails(record: NormalizedRecord) -> list[str]:
+    """The e-mails that may identify a person: valid ones only ("none@none.com" is on
+    thousands of records)."""
+    return [e.email for e in record.emails if e.email and e.is_valid]
+
+
+def _match_phones(record: NormalizedRecord) -> list[str]:
+    return [p.e164 for p in record.phones if p.e164]
 
 
 def staging_lookup_range(

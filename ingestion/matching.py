@@ -3,7 +3,8 @@ fetched set-based (one join per match rule per chunk).
 
 Precedence for a row whose source key is new (``docs/ingestion.md``):
 
-1. ``email`` — an existing person with the row's e-mail address,
+1. ``email`` — an existing person with the row's valid e-mail address (placeholders such as
+   ``none@none.com`` never match),
 2. ``phone`` — an existing person with the row's E.164 number,
 3. ``name_zip`` — an existing person with the same last- and first-name keys and ZIP5,
 

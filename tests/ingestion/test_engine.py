@@ -179,9 +179,9 @@ def three_people(tmp_path: Path) -> Path:
         tmp_path,
         "three.csv",
         [
-            row("1", "Ann", "Lee", phone="(405) 235-7001", email="ann@example.com"),
-            row("2", "Bill", "Ortiz", phone="(405) 235-7002", email="bill@example.com"),
-            row("3", "Cara", "Nunez", phone="(405) 235-7003", email="cara@example.com"),
+            row("1", "Ann", "Lee", phone="(405) 235-7001", email="ann@ranchmail.com"),
+            row("2", "Bill", "Ortiz", phone="(405) 235-7002", email="bill@ranchmail.com"),
+            row("3", "Cara", "Nunez", phone="(405) 235-7003", email="cara@ranchmail.com"),
         ],
     )
 
@@ -303,8 +303,8 @@ def test_a_changed_value_of_a_known_record_updates_it(db, tmp_path, three_people
         tmp_path,
         "three_v2.csv",
         [
-            row("1", "Ann", "Lee", phone="(405) 235-7001", email="ann@example.com"),
-            row("2", "Bill", "Ortiz", phone="(405) 235-7002", email="bill@example.com"),
+            row("1", "Ann", "Lee", phone="(405) 235-7001", email="ann@ranchmail.com"),
+            row("2", "Bill", "Ortiz", phone="(405) 235-7002", email="bill@ranchmail.com"),
             row("3", "Cara", "Nunez", middle="Jo", phone="(405) 235-7003", email="cara@new.com"),
         ],
     )
@@ -316,8 +316,8 @@ def test_a_changed_value_of_a_known_record_updates_it(db, tmp_path, three_people
     cara = Person.objects.get(last_name="Nunez")
     assert cara.middle_name == "Jo"
     assert sorted(cara.email_addresses.values_list("email", flat=True)) == [
-        "cara@example.com",
         "cara@new.com",
+        "cara@ranchmail.com",
     ]
     assert Person.objects.count() == 3
 
@@ -382,23 +382,23 @@ def test_an_invalid_phone_is_kept_raw_and_flagged(db, tmp_path):
 
 def test_an_email_match_with_compatible_names_lands_on_the_existing_person(db, tmp_path):
     existing = person_create(first_name="Ann", last_name="Lee")
-    email_create(existing, "ann@example.com")
+    email_create(existing, "ann@ranchmail.com")
 
-    batch = import_rows(tmp_path, "a.csv", [row("9", "ANN", "lee", email="Ann@Example.com")])
+    batch = import_rows(tmp_path, "a.csv", [row("9", "ANN", "lee", email="Ann@Ranchmail.com")])
 
     assert versions(batch) == [(1, "updated", "email")]
     assert RecordVersion.objects.get(batch_id=batch.pk).person_id == existing.pk
     assert list(Person.objects.values_list("pk", flat=True)) == [existing.pk]
     assert list(EmailAddress.objects.values_list("person", "email")) == [
-        (existing.pk, "ann@example.com")
+        (existing.pk, "ann@ranchmail.com")
     ]
 
 
 def test_a_nickname_with_the_same_email_matches(db, tmp_path):
     robert = person_create(first_name="Robert", last_name="Jones")
-    email_create(robert, "rj@example.com")
+    email_create(robert, "rj@ranchmail.com")
 
-    batch = import_rows(tmp_path, "a.csv", [row("9", "Bob", "Jones", email="rj@example.com")])
+    batch = import_rows(tmp_path, "a.csv", [row("9", "Bob", "Jones", email="rj@ranchmail.com")])
 
     assert versions(batch) == [(1, "updated", "email")]
     assert RecordVersion.objects.get(batch_id=batch.pk).person_id == robert.pk
@@ -418,6 +418,29 @@ def test_spouses_sharing_a_landline_stay_two_persons(db, tmp_path, chunk_rows):
     assert sorted(PhoneNumber.objects.values_list("person__first_name", "e164")) == [
         ("John", "+14052357001"),
         ("Mary", "+14052357001"),
+    ]
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 100])
+def test_a_placeholder_email_never_matches_two_people(db, tmp_path, chunk_rows):
+    rows = [
+        row("1", "John", "Smith", email="none@none.com"),
+        row("2", "John", "Smith", phone="(405) 235-7002", email="none@none.com"),
+        row("3", "Mary", "Jones", email="None@None.com"),
+    ]
+    batch = import_rows(tmp_path, "a.csv", rows, ImportRequest(chunk_rows=chunk_rows))
+
+    assert versions(batch) == [
+        (1, "inserted", "new"),
+        (2, "inserted", "new"),
+        (3, "inserted", "new"),
+    ]
+    assert MatchConflict.objects.count() == 0
+    # Kept, flagged invalid, on each person: nothing is dropped.
+    assert sorted(EmailAddress.objects.values_list("person__first_name", "email", "is_valid")) == [
+        ("John", "none@none.com", False),
+        ("John", "none@none.com", False),
+        ("Mary", "none@none.com", False),
     ]
 
 
@@ -443,10 +466,10 @@ def test_father_and_son_at_one_address_and_phone_stay_two_persons(db, tmp_path, 
 
 def test_email_and_phone_of_two_persons_land_on_the_email_one_with_a_conflict(db, tmp_path):
     by_email = person_create(first_name="Ann", last_name="Lee")
-    email_create(by_email, "ann@example.com")
+    email_create(by_email, "ann@ranchmail.com")
     by_phone = person_create(first_name="Ann", last_name="Lee")
     phone_create(by_phone, "(405) 235-7001", "+14052357001")
-    both = [row("9", "Ann", "Lee", phone="405-235-7001", email="ann@example.com")]
+    both = [row("9", "Ann", "Lee", phone="405-235-7001", email="ann@ranchmail.com")]
 
     batch = import_rows(tmp_path, "a.csv", both)
 
@@ -584,8 +607,10 @@ def test_an_explicit_mapping_overrides_the_synonyms(db, tmp_path):
 
 def test_a_saved_profile_is_reused_by_name(db, tmp_path):
     header = ("id", "First Name", "Last Name", "Phone", "Contact")
-    first = write_csv(tmp_path, "a.csv", [("1", "Ann", "Lee", "", "ann@example.com")], header)
-    second = write_csv(tmp_path, "b.csv", [("2", "Bill", "Ortiz", "", "bill@example.com")], header)
+    first = write_csv(tmp_path, "a.csv", [("1", "Ann", "Lee", "", "ann@ranchmail.com")], header)
+    second = write_csv(
+        tmp_path, "b.csv", [("2", "Bill", "Ortiz", "", "bill@ranchmail.com")], header
+    )
     saved = run(
         first, ImportRequest(source="crm", mapping={"Contact": "email"}, save_profile="std")
     )
@@ -597,8 +622,8 @@ def test_a_saved_profile_is_reused_by_name(db, tmp_path):
     assert reused.mapping == saved.mapping
     assert reused.mapping["fields"]["email"] == ["Contact"]
     assert sorted(EmailAddress.objects.values_list("email", flat=True)) == [
-        "ann@example.com",
-        "bill@example.com",
+        "ann@ranchmail.com",
+        "bill@ranchmail.com",
     ]
 
 
@@ -703,3 +728,29 @@ def test_the_checklist_reports_every_check(db, three_people):
     summary = read_report(batch, "summary").splitlines()
     assert summary[0].startswith("chunk,first_row,last_row,rows_read,inserted")
     assert summary[-1].startswith("total,,3,3,3,0,0,0,0,0,")
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 100])
+def test_the_same_facts_under_two_keys_of_one_file_are_one_person(db, tmp_path, chunk_rows):
+    facts = ("John", "Smith")
+    rows = [row("1", *facts, phone=PHONE), row("2", *facts, phone=PHONE)]
+    batch = import_rows(tmp_path, "a.csv", rows, ImportRequest(chunk_rows=chunk_rows))
+
+    assert versions(batch) == [(1, "inserted", "new"), (2, "unchanged", "same_facts")]
+    assert Person.objects.count() == 1
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 100])
+def test_what_a_known_record_brings_is_matched_by_later_rows_of_its_chunk(db, tmp_path, chunk_rows):
+    import_rows(
+        tmp_path, "k1.csv", [row("1", "John", "Smith", phone=PHONE)], ImportRequest(source="crm")
+    )
+    rows = [
+        row("1", "John", "Smith", phone=PHONE, email="john.smith@ranchmail.com"),
+        row("2", "John", "Smith", email="john.smith@ranchmail.com"),
+    ]
+    request = ImportRequest(source="crm", chunk_rows=chunk_rows)
+    batch = import_rows(tmp_path, "k2.csv", rows, request)
+
+    assert versions(batch) == [(1, "updated", "source_key"), (2, "updated", "email")]
+    assert Person.objects.count() == 1
