@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import time
 from collections import defaultdict
@@ -57,6 +58,7 @@ from ingestion.parallel import NormalizedChunk
 from ingestion.records import NormalizedRecord
 
 HASH_NAMESPACE = "*"
+TOUCH_ID_LENGTH = 128  # touchpoints.external_id
 LOCKS = "manual_override_fields"
 
 V = ColumnType.VARCHAR
@@ -141,7 +143,7 @@ class ChunkWriter:
 
     def _known_keys(self, records: Sequence[NormalizedRecord]) -> dict[tuple[str, str], _Known]:
         keys = dict.fromkeys((self._namespace(r), r.source_key) for r in records)
-        columns = [_col("source", V, 64), _col("source_key", V, 191)]
+        columns = [Column("source", V, 64, exact=True), Column("source_key", V, 191, exact=True)]
         staging_create(self.connection, name="stg_keys", columns=columns)
         staging_load(self.connection, name="stg_keys", columns=columns, rows=keys)
         rows = staging_lookup(
@@ -169,7 +171,7 @@ class ChunkWriter:
     def _known_facts(self, fresh: Sequence[NormalizedRecord]) -> dict[str, int]:
         """Checksum → person for facts already brought under another key (lowest person id)."""
         checksums = dict.fromkeys((r.checksum,) for r in fresh)
-        columns = [_col("checksum", V, 32)]
+        columns = [Column("checksum", V, 32, exact=True)]
         staging_create(self.connection, name="stg_checksums", columns=columns)
         staging_load(self.connection, name="stg_checksums", columns=columns, rows=checksums)
         rows = staging_lookup(
@@ -208,10 +210,11 @@ class ChunkWriter:
                 by_rule[matching.RULE_NAME_ZIP].append(
                     (number, record.last_name_key, record.first_name_key, zip5)
                 )
-        value_columns = [_col("row_number", ColumnType.BIGINT), _col("value", V, 254)]
+        row_column = _col("row_number", ColumnType.BIGINT)
         staging_columns = {
-            matching.RULE_EMAIL: value_columns,
-            matching.RULE_PHONE: value_columns,
+            # e-mails are exact keys; E.164 numbers are ASCII digits either way
+            matching.RULE_EMAIL: [row_column, Column("value", V, 254, exact=True)],
+            matching.RULE_PHONE: [row_column, _col("value", V, 16)],
             matching.RULE_NAME_ZIP: [
                 _col("row_number", ColumnType.BIGINT),
                 _col("last_key", V, 100),
@@ -608,7 +611,7 @@ class ChunkWriter:
                         record.row_number,
                         p.person,
                         record.touched_at,
-                        record.source_key,
+                        _touch_id(record.source_key, record.touched_at),
                     )
                 )
         self._upsert(
@@ -864,6 +867,16 @@ class ChunkWriter:
         rows.sort(key=lambda row: row[1])
         table_append(self.connection, table="import_row_errors", columns=_ERROR_COLUMNS, rows=rows)
         return len(rows)
+
+
+def _touch_id(source_key: str, touched_at: dt.datetime) -> str:
+    """The touchpoint's natural key within its source: the record and the moment of the touch
+    (one record mailed in March and in May is two touches), hashed when too long."""
+    moment = touched_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    touch_id = f"{source_key}@{moment}"
+    if len(touch_id) > TOUCH_ID_LENGTH:
+        return "h:" + hashlib.blake2b(touch_id.encode("utf-8"), digest_size=32).hexdigest()
+    return touch_id
 
 
 def _match_emails(record: NormalizedRecord) -> list[str]:

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from cmplatform.core.fields import ExactCharField
 from cmplatform.core.models import Person
 
 
@@ -242,10 +243,10 @@ class SourceRecord(models.Model):
     facts it last brought. ``last_batch_id``/``last_row`` recognise a key seen twice in one
     import (duplicate-in-batch)."""
 
-    source = models.CharField(max_length=64)
-    source_key = models.CharField(max_length=191)
+    source = ExactCharField(max_length=64)
+    source_key = ExactCharField(max_length=191)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_index=False)
-    checksum = models.CharField(max_length=32)
+    checksum = ExactCharField(max_length=32)
     last_batch_id = models.BigIntegerField()
     last_row = models.BigIntegerField()
     updated_at = models.DateTimeField()

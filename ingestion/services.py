@@ -62,6 +62,10 @@ class ImportRequestError(Exception):
     """An import that cannot be created or run as asked; the message says why."""
 
 
+class ConcurrentRunError(ImportRequestError):
+    """Another run of the same import committed the rows this run was about to write."""
+
+
 ProgressCallback = Callable[[ImportBatch, ChunkCounts | None], None]
 
 
@@ -112,7 +116,7 @@ def _infer_channel(columns: Mapping[str, tuple[str, ...]]) -> str:
 
 def _resolve(
     reader: SourceReader, request: ImportRequest, source: str
-) -> tuple[ColumnMapping, tuple[str, ...]]:
+) -> tuple[ColumnMapping, tuple[str, ...], dict[str, str | None]]:
     explicit = dict(request.mapping or {})
     required = request.required
     if request.profile:
@@ -132,7 +136,7 @@ def _resolve(
             name=request.save_profile,
             defaults={"mapping": explicit, "required_fields": list(required)},
         )
-    return mapping, required
+    return mapping, required, explicit
 
 
 def _check_required(required: tuple[str, ...]) -> None:
@@ -171,14 +175,15 @@ def _prepare(batch: ImportBatch, reader: SourceReader, request: ImportRequest) -
     """Fill the batch from the opened source: schema, mapping, channel, expected rows."""
     batch.source_type = reader.kind
     batch.schema = {"columns": list(reader.columns), "detected": _json_safe(reader.description)}
-    mapping, required = _resolve(reader, request, batch.source)
+    mapping, required, explicit = _resolve(reader, request, batch.source)
     channel = request.channel or _infer_channel(mapping.fields)
     if channel and channel not in Channel.values:
         choices = ", ".join(Channel.values)
         raise ImportRequestError(f"Unknown channel {channel!r}; choose one of {choices}.")
     if request.campaign and not channel:
         raise ImportRequestError("A campaign needs a channel (--channel).")
-    batch.mapping = mapping.as_json()
+    # The explicit choices are kept too: a replay with a corrected mapping starts from them.
+    batch.mapping = {**mapping.as_json(), "explicit": explicit}
     batch.required_fields = list(required)
     batch.channel = channel
     if request.campaign:
@@ -208,19 +213,42 @@ def _fail_on_create(batch: ImportBatch, message: str) -> ImportBatch:
 
 
 def _unfinished(source_file: SourceFile | None, source: str, location: str, options: dict):
-    candidates = ImportBatch.objects.filter(
-        source=source,
-        source_file=source_file,
-        location=location,
-        mode=ImportBatch.Mode.FULL,
-        status__in=(Status.PENDING, Status.RUNNING, Status.FAILED),
-        started_at__isnull=False,
-        last_row__gt=0,
-    ).order_by("-id")
+    candidates = (
+        ImportBatch.objects.filter(
+            source=source,
+            source_file=source_file,
+            location=location,
+            mode=ImportBatch.Mode.FULL,
+            status__in=(Status.PENDING, Status.RUNNING, Status.FAILED),
+        )
+        .exclude(schema_version="")
+        .order_by("-id")
+    )
     for batch in candidates:
         if batch.options == options:
             return batch
     return None
+
+
+def _resume_or_refuse(batch: ImportBatch, request: ImportRequest) -> ImportBatch:
+    """An unfinished import of the same source is resumed with its own settings; asking for
+    other settings is refused rather than silently ignored."""
+    differences = []
+    if request.mapping is not None and dict(request.mapping) != batch.mapping.get("explicit", {}):
+        differences.append("mapping")
+    if request.required and list(request.required) != batch.required_fields:
+        differences.append("required fields")
+    if request.channel and request.channel != batch.channel:
+        differences.append("channel")
+    if request.profile or request.campaign:
+        differences.append("profile or campaign")
+    if differences:
+        raise ImportRequestError(
+            f"Import {batch.pk} of this source is unfinished ({batch.status}, {batch.last_row:,} "
+            f"rows committed) with other settings ({', '.join(differences)}). Resume it as it "
+            f"is (manage.py ingest --resume {batch.pk}) or cancel it first."
+        )
+    return batch
 
 
 def import_file(
@@ -256,7 +284,7 @@ def import_file(
     )
     resumable = _unfinished(source_file, batch.source, "", options)
     if resumable is not None:
-        return resumable
+        return _resume_or_refuse(resumable, request)
     if not request.force:
         done = next(
             (
@@ -340,7 +368,7 @@ def import_database(
     )
     resumable = _unfinished(None, batch.source, location, options)
     if resumable is not None:
-        return resumable
+        return _resume_or_refuse(resumable, request)
     try:
         with _open(batch, None, url=url) as reader:
             _prepare(batch, reader, request)
@@ -437,6 +465,17 @@ def import_replay(
     origin = ImportBatch.objects.get(pk=batch_id)
     if mode not in ImportBatch.Mode.values:
         raise ImportRequestError(f"Unknown replay mode {mode!r}; choose full or errors-only.")
+    if origin.status == Status.DUPLICATE_FILE:
+        first = origin.checklist.get("already_imported_by")
+        raise ImportRequestError(
+            f"Import {origin.pk} read nothing: its file was already imported by import {first}. "
+            f"Replay import {first} instead."
+        )
+    if not origin.schema_version:
+        raise ImportRequestError(
+            f"Import {origin.pk} failed before reading its source ({origin.message}); "
+            "create a new import."
+        )
     if not origin.is_finished and origin.status != Status.FAILED:
         raise ImportRequestError(
             f"Import {origin.pk} is still {origin.status}; replay it once it ends."
@@ -465,7 +504,7 @@ def import_replay(
     )
     if request.mapping or request.required or request.profile:
         columns = tuple(origin.schema.get("columns", ()))
-        explicit = dict(request.mapping or {})
+        explicit = {**origin.mapping.get("explicit", {}), **(request.mapping or {})}
         if request.profile:
             profile = MappingProfile.objects.filter(
                 source=origin.source, name=request.profile
@@ -476,7 +515,7 @@ def import_replay(
                 )
             explicit = {**profile.mapping, **explicit}
         try:
-            batch.mapping = resolve_mapping(columns, explicit).as_json()
+            batch.mapping = {**resolve_mapping(columns, explicit).as_json(), "explicit": explicit}
         except MappingError as error:
             raise ImportRequestError(str(error)) from error
         if request.required:
@@ -617,6 +656,11 @@ def import_run(
                 if on_progress is not None:
                     on_progress(batch, counts)
                 read_started = time.monotonic()
+    except ConcurrentRunError:
+        # The other run owns the import and its status; this one stops without a word.
+        logger.warning("Import %s: another run is active; this run stops.", batch.pk)
+        batch.refresh_from_db()
+        return batch
     except (SourceError, ImportRequestError) as error:
         message = _user_names(batch, str(error))
         return _finish(
@@ -668,7 +712,7 @@ def _commit_chunk(
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if chunk.first_row <= locked.last_row:
-            raise ImportRequestError(
+            raise ConcurrentRunError(
                 f"Rows from {chunk.first_row} were already committed (last row {locked.last_row}); "
                 "another run of this import is active."
             )

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from cmplatform.core.fields import ExactCharField
 from cmplatform.lib.normalize import email_key, name_key, phone_number_key
 
 
@@ -220,7 +221,7 @@ class PhoneNumber(models.Model):
     raw = models.CharField(max_length=64)
     # NULL, not "", when invalid: lookups and registry joins on e164 must never match blanks.
     e164 = models.CharField("E.164", max_length=16, null=True, blank=True)  # noqa: DJ001
-    number_key = models.CharField(max_length=64, editable=False)
+    number_key = ExactCharField(max_length=64, editable=False)
     phone_type = models.CharField(
         max_length=10, choices=PhoneType.choices, default=PhoneType.UNKNOWN
     )
@@ -261,7 +262,7 @@ class EmailAddress(models.Model):
         COMPLAINED = "COMPLAINED", "Marked as spam"
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="email_addresses")
-    email = models.CharField(max_length=254)
+    email = ExactCharField(max_length=254)
     is_primary = models.BooleanField(default=False)
     is_verified = models.BooleanField(default=False)
     is_valid = models.BooleanField(default=True)
@@ -302,7 +303,7 @@ class Address(models.Model):
     zip5 = models.CharField("ZIP", max_length=5, blank=True)
     zip4 = models.CharField("ZIP+4", max_length=4, blank=True)
     county = models.CharField(max_length=100, blank=True)
-    address_key = models.CharField(max_length=255)
+    address_key = ExactCharField(max_length=255)
     is_primary = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -375,9 +376,9 @@ class Touchpoint(models.Model):
     occurred_at = models.DateTimeField()
     status = models.CharField(max_length=12, choices=Status.choices)
     metadata = models.JSONField(default=dict, blank=True)
-    source = models.CharField(max_length=64, blank=True)
+    source = ExactCharField(max_length=64, blank=True)
     # NULL for hand-made rows: NULLs never collide in the (source, external_id) unique key.
-    external_id = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
+    external_id = ExactCharField(max_length=128, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

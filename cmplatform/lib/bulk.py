@@ -77,6 +77,9 @@ class Column:
     name: str
     type: ColumnType
     length: int | None = None
+    #: compared exactly (MySQL: ``utf8mb4_bin``): for columns joined to exact columns, such as
+    #: record keys, so that the join compares as the target's unique index does
+    exact: bool = False
 
     def __post_init__(self) -> None:
         _check_identifier(self.name)
@@ -169,6 +172,7 @@ def staging_create(
             definitions = [
                 f"{_quote(connection, c.name)} "
                 + (f"VARCHAR({c.length})" if c.type is ColumnType.VARCHAR else _MYSQL_TYPES[c.type])
+                + (" COLLATE utf8mb4_bin" if c.exact else "")
                 for c in columns
             ]
             if index:

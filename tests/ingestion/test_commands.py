@@ -167,6 +167,13 @@ def test_ingest_with_a_mapping_file(tmp_path):
             "last_name": "explicit",
             "email": "explicit",
         },
+        "explicit": {
+            "Cust No": "source_key",
+            "Given": "first_name",
+            "Family": "last_name",
+            "Contact Mail": "email",
+            "Ph": None,
+        },
     }
     assert sorted(SourceRecord.objects.values_list("source", "source_key")) == [
         ("crm", "c-1"),

@@ -31,6 +31,7 @@ from ingestion.models import (
 )
 from ingestion.services import (
     ImportRequest,
+    ImportRequestError,
     import_cancel,
     import_file,
     import_replay,
@@ -671,8 +672,8 @@ def test_a_campaign_file_records_mail_touchpoints_once(db, tmp_path):
     assert batch.channel == "mail"
     touches = list(Touchpoint.objects.order_by("external_id"))
     assert [(t.person.first_name, t.channel, t.occurred_at, t.external_id) for t in touches] == [
-        ("Ann", "mail", dt.datetime(2024, 3, 5, tzinfo=dt.UTC), "1"),
-        ("Bill", "mail", dt.datetime(2024, 3, 6, tzinfo=dt.UTC), "2"),
+        ("Ann", "mail", dt.datetime(2024, 3, 5, tzinfo=dt.UTC), "1@20240305T000000"),
+        ("Bill", "mail", dt.datetime(2024, 3, 6, tzinfo=dt.UTC), "2@20240306T000000"),
     ]
     forced = run(path, ImportRequest(force=True))
     rows[1] = ("2", "Bill", "Ortiz", "(405) 235-7099", "03/06/2024")
@@ -683,6 +684,19 @@ def test_a_campaign_file_records_mail_touchpoints_once(db, tmp_path):
     assert list(Touchpoint.objects.order_by("external_id").values_list("pk", flat=True)) == [
         t.pk for t in touches
     ]
+
+
+def test_one_record_mailed_on_several_days_is_several_touches(db, tmp_path):
+    header = ("id", "First Name", "Last Name", "Phone", "Mailed On")
+    first = [("L1", "Ann", "Lee", PHONE, "2024-03-01"), ("L1", "Ann", "Lee", PHONE, "2024-04-01")]
+    import_rows(tmp_path, "t1.csv", first, ImportRequest(source="mailhouse"), header)
+    second = [("L1", "Ann", "Lee", PHONE, "2024-05-01")]
+    import_rows(tmp_path, "t2.csv", second, ImportRequest(source="mailhouse"), header)
+
+    assert list(
+        Touchpoint.objects.order_by("occurred_at").values_list("occurred_at", flat=True)
+    ) == [dt.datetime(2024, month, 1, tzinfo=dt.UTC) for month in (3, 4, 5)]
+    assert Person.objects.count() == 1
 
 
 # -- reports ---------------------------------------------------------------------------------
@@ -754,3 +768,86 @@ def test_what_a_known_record_brings_is_matched_by_later_rows_of_its_chunk(db, tm
 
     assert versions(batch) == [(1, "updated", "source_key"), (2, "updated", "email")]
     assert Person.objects.count() == 1
+
+
+def test_record_keys_and_emails_compare_exactly_on_every_database(db, tmp_path):
+    # MySQL's default collation folds case and accents: "ab1" and "AB1" would be one record.
+    rows = [
+        row("ab1", "John", "Smith", phone="(405) 235-7001"),
+        row("AB1", "Mary", "Jones", phone="(212) 555-0187", email="josé@ranchmail.com"),
+        row("aB1", "Ann", "Lee", email="jose@ranchmail.com"),
+    ]
+    batch = import_rows(tmp_path, "a.csv", rows, ImportRequest(source="crm"))
+
+    assert versions(batch) == [
+        (1, "inserted", "new"),
+        (2, "inserted", "new"),
+        (3, "inserted", "new"),
+    ]
+    assert sorted(SourceRecord.objects.values_list("source_key", flat=True)) == [
+        "AB1",
+        "aB1",
+        "ab1",
+    ]
+    assert Person.objects.count() == 3
+
+
+# -- lifecycle ---------------------------------------------------------------------------------
+
+
+def test_an_errors_only_replay_keeps_the_explicit_mapping_of_its_import(db, tmp_path):
+    header = ("Given", "Family", "Tel")
+    rows = [("Ann", "Lee", PHONE), ("Mary", "Jones", "")]
+    mapping = {"Given": "first_name", "Family": "last_name", "Tel": "phone"}
+    origin = import_rows(tmp_path, "r.csv", rows, ImportRequest(mapping=mapping), header)
+    assert outcome_counts(origin) == only(rows_read=2, inserted=1, errors=1)
+
+    replay = import_replay(origin.pk, mode="errors-only", request=ImportRequest(required=("name",)))
+    replay = import_run(replay.pk, workers=0)
+
+    assert outcome_counts(replay) == only(rows_read=1, inserted=1)
+    assert sorted(Person.objects.values_list("first_name", flat=True)) == ["Ann", "Mary"]
+
+
+def test_a_duplicate_file_import_cannot_be_replayed(db, three_people):
+    first = run(three_people)
+    copy = import_file(three_people)
+    assert copy.status == Status.DUPLICATE_FILE
+
+    with pytest.raises(ImportRequestError, match=f"already imported by import {first.pk}"):
+        import_replay(copy.pk, mode="full")
+
+
+def test_an_unfinished_import_is_resumed_with_its_settings_or_refused(db, tmp_path):
+    path = write_csv(tmp_path, "a.csv", [row("1", "Ann", "Lee", phone=PHONE)])
+    batch = import_file(path, request=ImportRequest(required=("name",)))
+    # A run killed before its first commit: started, nothing committed.
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=Status.RUNNING, started_at=batch.created_at
+    )
+
+    assert import_file(path).pk == batch.pk
+    with pytest.raises(ImportRequestError, match=f"Import {batch.pk} of this source is unfinished"):
+        import_file(path, request=ImportRequest(required=("contact",)))
+    finished = import_run(batch.pk, workers=0)
+    assert outcome_counts(finished) == only(rows_read=1, inserted=1)
+
+
+def test_a_second_run_of_a_running_import_never_marks_it_failed(db, tmp_path):
+    rows = [
+        row(str(n), f"Ann{chr(65 + n)}", "Lee", phone=f"(405) 235-{7000 + n}") for n in range(6)
+    ]
+    path = write_csv(tmp_path, "a.csv", rows)
+    batch = import_file(path, request=ImportRequest(chunk_rows=2))
+    interloper: list[ImportBatch] = []
+
+    def second_run(progress: ImportBatch, counts: ChunkCounts | None) -> None:
+        if not interloper:  # after the first chunk, another worker runs the same import
+            interloper.append(import_run(batch.pk, workers=0))
+
+    first = import_run(batch.pk, workers=0, on_progress=second_run)
+
+    assert interloper[0].status == Status.COMPLETE
+    assert first.status == Status.COMPLETE
+    assert outcome_counts(first) == only(rows_read=6, inserted=6)
+    assert Person.objects.count() == 6

@@ -114,11 +114,12 @@ class Command(BaseCommand):
             raise CommandError(f"No import {options['resume']}.") from error
         except (ImportRequestError, FileNotFoundError) as error:
             raise CommandError(str(error)) from error
-        if (batch.last_row and not batch.is_finished) or (
-            batch.status == ImportBatch.Status.FAILED and batch.last_row
-        ):
+        resumable = not batch.is_finished or (
+            batch.status == ImportBatch.Status.FAILED and bool(batch.schema_version)
+        )
+        if resumable and batch.started_at is not None:
             self.stderr.write(f"Resuming import {batch.pk} after row {batch.last_row:,}.")
-        if not batch.is_finished or (batch.status == ImportBatch.Status.FAILED and batch.last_row):
+        if resumable:
             batch = import_run(
                 batch.pk,
                 url=target if is_url else None,
