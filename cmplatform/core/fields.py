@@ -10,7 +10,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 MYSQL_EXACT_COLLATION = "utf8mb4_bin"
 
 
-class ExactCharField(models.CharField):  # type: ignore[type-arg]
+class ExactCharField(models.CharField):
     """Text compared exactly, byte for byte: record keys, natural keys, e-mail addresses.
 
     MySQL's default collation folds case and accents, so ``ab1`` and ``AB1`` (two records of a

@@ -348,7 +348,7 @@ def _line_formatter(columns: Sequence[Column]) -> Callable[[Sequence[Any]], str]
         f"    return '\\t'.join(({', '.join(expressions)},)) + '\\n'\n"
     )
     exec(compile(source, "<bulk line formatter>", "exec"), namespace)  # noqa: S102
-    return namespace["format_row"]  # type: ignore[no-any-return]
+    return namespace["format_row"]
 
 
 def staging_load(
