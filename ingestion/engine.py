@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Count, Max, Min
 
+from cmplatform.core.models import Person
 from cmplatform.lib.bulk import (
     BulkLoadError,
     Column,
@@ -431,7 +433,7 @@ class ChunkWriter:
             order_by=("slot",),
             constants=self._person_constants(stamp),
         )
-        ids = staging_lookup_range(self.connection, stamp)
+        ids = _created_range(self.connection, stamp)
         first, last, total = ids
         if count != len(new_persons) or total != len(new_persons) or last - first + 1 != total:
             raise BulkLoadError(
@@ -889,23 +891,17 @@ def _match_phones(record: NormalizedRecord) -> list[str]:
     return [p.e164 for p in record.phones if p.e164]
 
 
-def staging_lookup_range(
-    connection: BaseDatabaseWrapper, stamp: dt.datetime
-) -> tuple[int, int, int]:
-    """(first id, last id, count) of the persons created at ``stamp`` (indexed column)."""
-    columns = [_col("stamp", ColumnType.DATETIME)]
-    staging_create(connection, name="stg_stamp", columns=columns)
-    staging_load(connection, name="stg_stamp", columns=columns, rows=[(stamp,)])
-    rows = staging_lookup(
-        connection,
-        staging="stg_stamp",
-        joins=[Join("persons", "p", [("created_at", "s.stamp")], index="persons_created_idx")],
-        select=["p.id"],
+def _created_range(connection: BaseDatabaseWrapper, stamp: dt.datetime) -> tuple[int, int, int]:
+    """(first id, last id, count) of the persons created at ``stamp``: one aggregate over the
+    ``created_at`` index."""
+    found = (
+        Person.objects.using(connection.alias)
+        .filter(created_at=stamp)
+        .aggregate(first=Min("id"), last=Max("id"), total=Count("id"))
     )
-    ids = [row[0] for row in rows]
-    if not ids:
+    if not found["total"]:
         return 0, -1, 0
-    return min(ids), max(ids), len(ids)
+    return found["first"], found["last"], found["total"]
 
 
 def _issues_json(record: NormalizedRecord) -> str:

@@ -33,15 +33,6 @@ PRECEDENCE = (RULE_EMAIL, RULE_PHONE, RULE_NAME_ZIP)
 # More persons than this behind one e-mail or phone: a shared contact point, not an identity.
 CANDIDATE_CAP = 25
 
-_SUFFIX_GROUPS = {
-    "JR": "JR",
-    "II": "II",
-    "SR": "SR",
-    "III": "III",
-    "IV": "IV",
-    "V": "V",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class NameFacts:
@@ -62,8 +53,9 @@ class Candidate:
 
 
 def _suffix_token(suffix: str) -> str:
-    token = suffix.upper().replace(".", "").strip()
-    return _SUFFIX_GROUPS.get(token, token)
+    """Suffixes are canonical from the hygiene parser ("Jr", "III"); a hand-edited person's
+    "jr." compares the same."""
+    return suffix.upper().replace(".", "").strip()
 
 
 def first_names_compatible(a: str, b: str) -> bool:

@@ -236,7 +236,7 @@ def _converter(column: Column) -> Callable[[Any], str | int | None]:
             text = (
                 value.astimezone(dt.UTC)
                 .replace(tzinfo=None)
-                .isoformat(sep=" ", timespec="microseconds")
+                .isoformat(sep=" ")  # as Django writes it (no ".000000"): ORM filters match
             )
             memo[0], memo[1] = value, text
             return text
@@ -284,26 +284,6 @@ def _load_converter(column: Column) -> Callable[[Any], str]:
     """:func:`_converter` followed by LOAD DATA's escaping (``\\N`` for NULL)."""
     convert = _converter(column)
     escapes = _LOAD_ESCAPES
-    if column.type in (ColumnType.VARCHAR, ColumnType.TEXT, ColumnType.JSON):
-        # The common case inlined (one call per value): text within its length.
-        limit = column.length if column.type is ColumnType.VARCHAR else None
-
-        def text_field(value: Any) -> str:
-            if value.__class__ is str and (limit is None or len(value) <= limit):
-                return value.translate(escapes)
-            converted = convert(value)
-            return "\\N" if converted is None else str(converted).translate(escapes)
-
-        return text_field
-    if column.type in (ColumnType.BIGINT, ColumnType.INTEGER):
-
-        def integer_field(value: Any) -> str:
-            if value.__class__ is int:
-                return str(value)
-            converted = convert(value)
-            return "\\N" if converted is None else str(converted)
-
-        return integer_field
 
     def field(value: Any) -> str:
         converted = convert(value)
@@ -571,11 +551,7 @@ def _parameter(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise TypeError(f"Constants need aware datetimes, got {value!r}")
-        return (
-            value.astimezone(dt.UTC)
-            .replace(tzinfo=None)
-            .isoformat(sep=" ", timespec="microseconds")
-        )
+        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
     if isinstance(value, bool):
         return int(value)
     return value

@@ -68,12 +68,12 @@ def test_staging_round_trips_awkward_values_exactly():
     assert [row[2] for row in stored] == ["x" * 10_000, None, '=HYPERLINK("http://evil")']
     assert [None if row[3] is None else bool(row[3]) for row in stored] == [True, False, None]
     # Aware datetimes are stored as naive UTC on both backends (MySQL hands back datetimes,
-    # SQLite the text it stored).
+    # SQLite the text it stored, written as Django writes it so that ORM filters match).
     if connection.vendor == "mysql":
         noon = dt.datetime(2025, 1, 1, 12, 0)
         assert [row[4] for row in stored] == [noon, noon, None]
     else:
-        noon_text = "2025-01-01 12:00:00.000000"
+        noon_text = "2025-01-01 12:00:00"
         assert [row[4] for row in stored] == [noon_text, noon_text, None]
     staging_drop(connection, name="stage_round_trip")
 
@@ -365,3 +365,37 @@ def test_constants_insert_and_merge_like_staged_columns_and_rows_apply_in_order(
         ("new@example.com", True, True, NOW, NOW),
         ("old@example.com", False, False, existing.created_at, NOW),  # seq 2 was merged last
     ]
+
+
+@pytest.mark.django_db
+def test_staged_datetimes_are_found_by_orm_equality_filters():
+    person = person_create()
+    columns = [
+        Column("person_id", ColumnType.BIGINT),
+        Column("email", ColumnType.VARCHAR, 254),
+        Column("created_at", ColumnType.DATETIME),
+    ]
+    stamps = (NOW, NOW.replace(microsecond=123456))  # with and without a fraction
+    staging_create(connection, name="stage_stamp", columns=columns)
+    staging_load(
+        connection,
+        name="stage_stamp",
+        columns=columns,
+        rows=[(person.pk, f"a{n}@ranchmail.com", stamp) for n, stamp in enumerate(stamps)],
+    )
+    constants = {"is_primary": False, "is_verified": False, "is_valid": True}
+    constants |= {"opt_out_status": "CLEAR", "updated_at": NOW}
+    upsert_from_staging(
+        connection,
+        Upsert(
+            target="email_addresses",
+            staging="stage_stamp",
+            key=("person_id", "email"),
+            columns={name: name for name in ("person_id", "email", "created_at", *constants)},
+            merge={},
+            constants=constants,
+        ),
+    )
+    for n, stamp in enumerate(stamps):
+        found = EmailAddress.objects.filter(created_at=stamp).values_list("email", flat=True)
+        assert list(found) == [f"a{n}@ranchmail.com"]
