@@ -14,9 +14,10 @@ only gets there sooner:
   except for three Caribbean prefixes that look at the 7th digit
   (:data:`LINE_DEPENDENT_PREFIXES`, always asked of the library).
   ``bench/hygiene_rates.py --check-prefixes`` verifies this over all 10^6 prefixes and
-  ``tests/lib/hygiene/test_phones.py`` on a random sample on every run. So the library is
-  asked once per NPA-NXX prefix and its verdict is kept in a 1 MB table for the life of the
-  process.
+  ``tests/lib/hygiene/test_phones.py`` on a random sample on every run. So the verdicts of all
+  800,000 prefixes fit a 1 MB table: it ships with the code (:data:`PREFIX_TABLE`, built by
+  ``manage.py build_phone_prefix_table`` for the pinned phonenumbers version). Under another
+  version the table is ignored and the library is asked once per prefix instead.
 * **Everything else** (letters, other countries, 7-digit local numbers, junk): phonenumbers,
   behind a bounded cache of whole results.
 
@@ -31,8 +32,12 @@ as possibly mobile anyway (TCPA). Personal, pager, UAN, shared-cost and voicemai
 
 from __future__ import annotations
 
+import json
+import multiprocessing
 import re
+import zlib
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal, NamedTuple
 
 import phonenumbers
@@ -100,11 +105,16 @@ _NANP_LEADING = frozenset("23456789")
 # ``bench/hygiene_rates.py --check-prefixes``; re-run it when upgrading phonenumbers).
 LINE_DEPENDENT_PREFIXES = frozenset(("246521", "246522", "876606"))
 
-# Verdict per NPA-NXX prefix (index = the six digits as an integer): 0 = not asked yet, else
+# Verdict per NPA-NXX prefix (index = the six digits as an integer): 0 = not known yet, else
 # 1 + index into _VERDICTS. One byte per prefix: 1 MB for all of them, whatever the file.
+Verdict = tuple[bool, PhoneKind, str | None]
 _PREFIX_VERDICT_CODES = bytearray(1_000_000)
-_VERDICTS: list[tuple[bool, PhoneKind, str | None]] = []
-_VERDICT_CODES: dict[tuple[bool, PhoneKind, str | None], int] = {}
+_VERDICTS: list[Verdict] = []
+_VERDICT_CODES: dict[Verdict, int] = {}
+
+# The verdicts of every prefix, computed ahead (zlib: a JSON header line naming the phonenumbers
+# version and the distinct verdicts, then one code byte per prefix).
+PREFIX_TABLE = Path(__file__).with_name("nanp_prefix_verdicts.bin")
 
 
 def normalize_phone(raw: object, region: str = "US") -> PhoneResult:
@@ -163,26 +173,79 @@ def _normalize_nanp_fast(text: str) -> PhoneResult | None:
     return PhoneResult(text, None, False, "unknown", extension, reason)
 
 
-def forget_prefix_verdicts() -> None:
-    """Empty the NPA-NXX verdict table (for cold-cache benchmarks)."""
+def forget_prefix_verdicts(*, keep_shipped: bool = True) -> None:
+    """Forget the prefix verdicts learned in this process: back to the shipped table, or
+    to an empty one with ``keep_shipped=False`` (every prefix asked of the library again)."""
     _PREFIX_VERDICT_CODES[:] = bytes(len(_PREFIX_VERDICT_CODES))
+    _VERDICTS.clear()
+    _VERDICT_CODES.clear()
+    if keep_shipped:
+        load_prefix_table()
 
 
-def _learn_prefix_verdict(national_digits: str) -> int:
-    """Ask phonenumbers about one number and remember its verdict for the whole prefix."""
+def load_prefix_table(path: Path = PREFIX_TABLE) -> bool:
+    """Fill the verdict table from ``path`` when it was built for the installed phonenumbers
+    version; ``False`` (the table left as it is) when it was not, or is missing."""
+    try:
+        header, codes = zlib.decompress(path.read_bytes()).split(b"\n", 1)
+    except (OSError, zlib.error, ValueError):
+        return False
+    facts = json.loads(header)
+    if facts.get("phonenumbers") != phonenumbers.__version__ or len(codes) != len(
+        _PREFIX_VERDICT_CODES
+    ):
+        return False
+    translate = bytearray(256)
+    for index, (is_valid, kind, reason) in enumerate(facts["verdicts"], start=1):
+        translate[index] = _verdict_code((bool(is_valid), kind, reason))
+    _PREFIX_VERDICT_CODES[:] = codes.translate(translate)
+    return True
+
+
+def build_prefix_table(path: Path = PREFIX_TABLE, *, processes: int | None = None) -> int:
+    """Ask phonenumbers about every prefix the fast path can see (first digit 2-9) and write
+    the table to ``path``; return the number of distinct verdicts."""
+    bounds = [(low, low + 10_000) for low in range(200_000, 1_000_000, 10_000)]
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        parts = pool.map(_prefix_verdicts, bounds)
+    verdicts: dict[Verdict, int] = {}
+    codes = bytearray(len(_PREFIX_VERDICT_CODES))
+    for (low, _high), part in zip(bounds, parts, strict=True):
+        for offset, verdict in enumerate(part):
+            codes[low + offset] = verdicts.setdefault(verdict, len(verdicts) + 1)
+    if len(verdicts) > 255:
+        raise ValueError(f"{len(verdicts)} distinct verdicts do not fit one byte per prefix.")
+    header = json.dumps(
+        {"phonenumbers": phonenumbers.__version__, "verdicts": [list(v) for v in verdicts]}
+    )
+    path.write_bytes(zlib.compress(header.encode() + b"\n" + bytes(codes), 9))
+    return len(verdicts)
+
+
+def _prefix_verdicts(bounds: tuple[int, int]) -> list[Verdict]:
+    low, high = bounds
+    return [_library_verdict(f"{prefix:06d}0000") for prefix in range(low, high)]
+
+
+def _library_verdict(national_digits: str) -> Verdict:
+    """phonenumbers' verdict on one 10-digit NANP number."""
     number = PhoneNumber(country_code=1, national_number=int(national_digits))
     if phonenumbers.is_valid_number(number):
-        verdict: tuple[bool, PhoneKind, str | None] = (
-            True,
-            _KIND_OF_TYPE.get(phonenumbers.number_type(number), "unknown"),
-            None,
-        )
-    else:
-        verdict = (False, "unknown", _nanp_invalid_reason(national_digits))
+        return True, _KIND_OF_TYPE.get(phonenumbers.number_type(number), "unknown"), None
+    return False, "unknown", _nanp_invalid_reason(national_digits)
+
+
+def _verdict_code(verdict: Verdict) -> int:
     code = _VERDICT_CODES.get(verdict)
     if code is None:
         _VERDICTS.append(verdict)
         code = _VERDICT_CODES[verdict] = len(_VERDICTS)
+    return code
+
+
+def _learn_prefix_verdict(national_digits: str) -> int:
+    """Ask phonenumbers about one number and remember its verdict for the whole prefix."""
+    code = _verdict_code(_library_verdict(national_digits))
     _PREFIX_VERDICT_CODES[int(national_digits[:6])] = code
     return code
 
@@ -244,3 +307,6 @@ def _is_area_code_in_service(area_code: str) -> bool:
         )
         for exchange in range(200, 1000)
     )
+
+
+load_prefix_table()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import zlib
+from pathlib import Path
 
 import phonenumbers
 from phonenumbers import PhoneNumber
@@ -164,3 +166,41 @@ def test_line_dependent_prefixes_are_exactly_the_known_three_in_caribbean_area_c
     assert found == set(LINE_DEPENDENT_PREFIXES)
     assert normalize_phone("246-521-0123") == normalize_phone_with_library("246-521-0123")
     assert normalize_phone("246-521-1123") == normalize_phone_with_library("246-521-1123")
+
+
+def test_shipped_prefix_table_is_for_the_installed_phonenumbers_and_agrees_with_it() -> None:
+    """After a phonenumbers upgrade this fails until ``manage.py build_phone_prefix_table``
+    is run and its file committed (the fast path would otherwise ask the library again)."""
+    phones.forget_prefix_verdicts(keep_shipped=False)
+    try:
+        assert phones.load_prefix_table() is True
+        rng = random.Random(31)
+        for _ in range(20_000):
+            prefix = rng.randrange(200_000, 1_000_000)
+            if f"{prefix:06d}" in LINE_DEPENDENT_PREFIXES:
+                continue
+            raw = f"{prefix:06d}{rng.randrange(10_000):04d}"
+            assert phones._PREFIX_VERDICT_CODES[prefix] != 0
+            assert normalize_phone(raw) == normalize_phone_with_library(raw), raw
+    finally:
+        phones.forget_prefix_verdicts()
+
+
+def test_without_the_shipped_table_prefixes_are_learned_from_the_library(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"not a table")
+    other_version = tmp_path / "other.bin"
+    header = b'{"phonenumbers": "8.0.0", "verdicts": [[true, "fixed_or_mobile", null]]}'
+    other_version.write_bytes(zlib.compress(header + b"\n" + bytes([1]) * 1_000_000))
+    phones.forget_prefix_verdicts(keep_shipped=False)
+    try:
+        assert phones.load_prefix_table(garbage) is False
+        assert phones.load_prefix_table(other_version) is False
+        assert phones.load_prefix_table(tmp_path / "missing.bin") is False
+        assert phones._PREFIX_VERDICT_CODES[405555] == 0
+        for raw in ("405-555-1234", "(212) 555-0100", "999-555-1234", "800-555-1234"):
+            assert normalize_phone(raw) == normalize_phone_with_library(raw), raw
+        assert phones._PREFIX_VERDICT_CODES[405555] != 0
+    finally:
+        phones.forget_prefix_verdicts()
+    assert phones._PREFIX_VERDICT_CODES[999555] != 0  # the shipped table is back
