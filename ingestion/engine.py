@@ -201,17 +201,10 @@ class ChunkWriter:
         by_rule: dict[str, list[tuple[Any, ...]]] = {rule: [] for rule in matching.PRECEDENCE}
         for record in fresh:
             number = record.row_number
-            for email in record.emails:
-                if email.email and email.is_valid:
-                    by_rule[matching.RULE_EMAIL].append((number, email.email))
-            for phone in record.phones:
-                if phone.e164:
-                    by_rule[matching.RULE_PHONE].append((number, phone.e164))
-            zip5 = record.address.zip5 if record.address else None
-            if record.last_name_key and record.first_name_key and zip5:
-                by_rule[matching.RULE_NAME_ZIP].append(
-                    (number, record.last_name_key, record.first_name_key, zip5)
-                )
+            by_rule[matching.RULE_EMAIL].extend((number, e) for e in record.match_emails)
+            by_rule[matching.RULE_PHONE].extend((number, p) for p in record.match_phones)
+            if record.name_zip is not None:
+                by_rule[matching.RULE_NAME_ZIP].append((number, *record.name_zip))
         row_column = _col("row_number", ColumnType.BIGINT)
         staging_columns = {
             # e-mails are exact keys; E.164 numbers are ASCII digits either way
@@ -285,72 +278,74 @@ class ChunkWriter:
     # -- classification ----------------------------------------------------------------------
 
     def classify(self, records: Sequence[NormalizedRecord]) -> Classified:
-        known = self._known_keys(records)
+        with self._phase("lookup_keys"):
+            known = self._known_keys(records)
         first_seen: dict[tuple[str, str], NormalizedRecord] = {}
         for record in records:
             first_seen.setdefault((self._namespace(record), record.source_key), record)
         fresh = [r for key, r in first_seen.items() if key not in known]
-        same_facts = self._known_facts(fresh) if fresh else {}
-        candidates = self._candidates([r for r in fresh if r.checksum not in same_facts])
+        with self._phase("lookup_facts"):
+            same_facts = self._known_facts(fresh) if fresh else {}
+        with self._phase("lookup_candidates"):
+            candidates = self._candidates([r for r in fresh if r.checksum not in same_facts])
+        with self._phase("classify"):
+            return self._place(records, known, same_facts, candidates)
 
+    def _place(
+        self,
+        records: Sequence[NormalizedRecord],
+        known: dict[tuple[str, str], _Known],
+        same_facts: dict[str, int],
+        candidates: dict[int, list[Candidate]],
+    ) -> Classified:
+        """Each row's outcome and person, in source order (step 3 of the module docstring)."""
         result = Classified()
+        placed = result.placed.append
         in_chunk: dict[tuple[str, str], tuple[int, str]] = {}  # key -> (person ref, checksum)
-        local_email: dict[str, list[int]] = defaultdict(list)
-        local_phone: dict[str, list[int]] = defaultdict(list)
-        local_name: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+        local_email: dict[str, list[int]] = {}
+        local_phone: dict[str, list[int]] = {}
+        local_name: dict[tuple[str, str, str], list[int]] = {}
         local_names: dict[int, NameFacts] = {}
         # Facts already placed in this chunk (under any key): a later row with the same facts
         # under a new key is "unchanged", as it would be in a later chunk.
         facts_in_chunk: dict[str, int] = {}
+        duplicate, unchanged = RecordVersion.Outcome.DUPLICATE, RecordVersion.Outcome.UNCHANGED
+        updated, inserted = RecordVersion.Outcome.UPDATED, RecordVersion.Outcome.INSERTED
 
         def remember(record: NormalizedRecord, person: int) -> None:
             """Make what this row brings visible to the chunk's later rows, as the database
             makes it visible to later chunks: counts must not depend on the chunk size."""
             facts_in_chunk.setdefault(record.checksum, person)
-            names = NameFacts(record.first_name_key, record.last_name_key, record.suffix)
-            local_names.setdefault(person, names)
-            for email in _match_emails(record):
-                if person not in local_email[email]:
-                    local_email[email].append(person)
-            for phone in _match_phones(record):
-                if person not in local_phone[phone]:
-                    local_phone[phone].append(person)
-            zip5 = record.address.zip5 if record.address else None
-            if zip5 and names.first_key:
-                name_key = (names.last_key, names.first_key, zip5)
-                if person not in local_name[name_key]:
-                    local_name[name_key].append(person)
+            if person not in local_names:
+                local_names[person] = _name_facts(record)
+            for email in record.match_emails:
+                _add(local_email, email, person)
+            for phone in record.match_phones:
+                _add(local_phone, phone, person)
+            if record.name_zip is not None:
+                _add(local_name, record.name_zip, person)
 
         for record in records:
-            namespace = self._namespace(record)
+            namespace = self.source if record.has_own_key else HASH_NAMESPACE
             key = (namespace, record.source_key)
             if key in in_chunk:
                 person, checksum = in_chunk[key]
                 changed = checksum != record.checksum
-                result.placed.append(
-                    _Placed(
-                        record,
-                        namespace,
-                        RecordVersion.Outcome.DUPLICATE,
-                        matching.RULE_KEY,
-                        person,
-                        changed,
-                    )
-                )
+                placed(_Placed(record, namespace, duplicate, matching.RULE_KEY, person, changed))
                 in_chunk[key] = (person, record.checksum)
                 if changed:
                     remember(record, person)
                 continue
-            if key in known:
-                entry = known[key]
+            entry = known.get(key)
+            if entry is not None:
                 if entry.last_batch_id == self.batch_id and entry.last_row < record.row_number:
-                    outcome = RecordVersion.Outcome.DUPLICATE
+                    outcome = duplicate
                     changed = entry.checksum != record.checksum
                 elif entry.checksum == record.checksum:
-                    outcome, changed = RecordVersion.Outcome.UNCHANGED, False
+                    outcome, changed = unchanged, False
                 else:
-                    outcome, changed = RecordVersion.Outcome.UPDATED, True
-                result.placed.append(
+                    outcome, changed = updated, True
+                placed(
                     _Placed(record, namespace, outcome, matching.RULE_KEY, entry.person_id, changed)
                 )
                 in_chunk[key] = (entry.person_id, record.checksum)
@@ -358,52 +353,50 @@ class ChunkWriter:
                 continue
             known_facts = same_facts.get(record.checksum, facts_in_chunk.get(record.checksum))
             if known_facts is not None:
-                result.placed.append(
+                placed(
                     _Placed(
-                        record,
-                        namespace,
-                        RecordVersion.Outcome.UNCHANGED,
-                        matching.RULE_SAME_FACTS,
-                        known_facts,
-                        False,
+                        record, namespace, unchanged, matching.RULE_SAME_FACTS, known_facts, False
                     )
                 )
                 in_chunk[key] = (known_facts, record.checksum)
                 continue
-            names = NameFacts(record.first_name_key, record.last_name_key, record.suffix)
-            row_candidates = list(candidates.get(record.row_number, ()))
-            zip5 = record.address.zip5 if record.address else None
-            for rule, refs in (
-                (
-                    matching.RULE_EMAIL,
-                    [ref for e in _match_emails(record) for ref in local_email.get(e, ())],
-                ),
-                (
-                    matching.RULE_PHONE,
-                    [ref for p in _match_phones(record) for ref in local_phone.get(p, ())],
-                ),
-                (
-                    matching.RULE_NAME_ZIP,
-                    local_name.get((names.last_key, names.first_key, zip5), [])
-                    if zip5 and names.first_key
-                    else [],
-                ),
-            ):
-                row_candidates.extend(Candidate(ref, rule, local_names[ref]) for ref in refs)
-            row_candidates.sort(key=lambda c: matching.PRECEDENCE.index(c.rule))
-            decision = matching.decide(names, row_candidates)
+            row_candidates = candidates.get(record.row_number, [])
+            local = [(matching.RULE_EMAIL, local_email.get(e)) for e in record.match_emails] + [
+                (matching.RULE_PHONE, local_phone.get(p)) for p in record.match_phones
+            ]
+            if record.name_zip is not None:
+                local.append((matching.RULE_NAME_ZIP, local_name.get(record.name_zip)))
+            local_hits = [(rule, refs) for rule, refs in local if refs]
+            if not row_candidates and not local_hits:
+                decision = _NO_MATCH  # nobody to decide between: the common case of a new row
+            else:
+                row_candidates = row_candidates + [
+                    Candidate(ref, rule, local_names[ref])
+                    for rule, refs in local_hits
+                    for ref in refs
+                ]
+                row_candidates.sort(key=_precedence)
+                decision = matching.decide(_name_facts(record), row_candidates)
             if decision.person_id is None:
                 person = -(len(result.new_persons) + 1)
                 result.new_persons.append(record)
-                outcome, rule = RecordVersion.Outcome.INSERTED, matching.RULE_NEW
+                placed(_Placed(record, namespace, inserted, matching.RULE_NEW, person, True))
             else:
                 person = decision.person_id
-                outcome, rule = RecordVersion.Outcome.UPDATED, decision.rule
-                matched = next(c for c in row_candidates if c.person_id == person)
-                local_names.setdefault(person, matched.names)
-            result.placed.append(
-                _Placed(record, namespace, outcome, rule, person, True, decision.conflicting)
-            )
+                if person not in local_names:
+                    matched = next(c for c in row_candidates if c.person_id == person)
+                    local_names[person] = matched.names
+                placed(
+                    _Placed(
+                        record,
+                        namespace,
+                        updated,
+                        decision.rule,
+                        person,
+                        True,
+                        decision.conflicting,
+                    )
+                )
             in_chunk[key] = (person, record.checksum)
             remember(record, person)
         return result
@@ -487,8 +480,7 @@ class ChunkWriter:
         seconds spent in each phase are left in :attr:`phase_seconds`."""
         self.phase_seconds = {}
         counts = ChunkCounts(rows_read=chunk.rows_read)
-        with self._phase("classify"):
-            classified = self.classify(chunk.records) if chunk.records else Classified()
+        classified = self.classify(chunk.records) if chunk.records else Classified()
         with self._phase("persons_insert"):
             first_id = (
                 self._insert_persons(classified.new_persons, stamp) if classified.new_persons else 0
@@ -811,8 +803,8 @@ class ChunkWriter:
                 p.rule,
                 p.record.checksum,
                 p.record.source_updated_at,
-                json.dumps(p.record.brought, ensure_ascii=False),
-                _issues_json(p.record),
+                p.record.brought_json,
+                p.record.issues_json,
                 stamp,
             )
             for p in placed
@@ -881,14 +873,23 @@ def _touch_id(source_key: str, touched_at: dt.datetime) -> str:
     return touch_id
 
 
-def _match_emails(record: NormalizedRecord) -> list[str]:
-    """The e-mails that may identify a person: valid ones only ("none@none.com" is on
-    thousands of records)."""
-    return [e.email for e in record.emails if e.email and e.is_valid]
+_NO_MATCH = matching.Decision(None, matching.RULE_NEW, ())
 
 
-def _match_phones(record: NormalizedRecord) -> list[str]:
-    return [p.e164 for p in record.phones if p.e164]
+def _precedence(candidate: Candidate) -> int:
+    return matching.PRECEDENCE.index(candidate.rule)
+
+
+def _name_facts(record: NormalizedRecord) -> NameFacts:
+    return NameFacts(record.first_name_key, record.last_name_key, record.suffix)
+
+
+def _add(index: dict[Any, list[int]], value: Any, person: int) -> None:
+    persons = index.get(value)
+    if persons is None:
+        index[value] = [person]
+    elif person not in persons:
+        persons.append(person)
 
 
 def _created_range(connection: BaseDatabaseWrapper, stamp: dt.datetime) -> tuple[int, int, int]:
@@ -902,12 +903,6 @@ def _created_range(connection: BaseDatabaseWrapper, stamp: dt.datetime) -> tuple
     if not found["total"]:
         return 0, -1, 0
     return found["first"], found["last"], found["total"]
-
-
-def _issues_json(record: NormalizedRecord) -> str:
-    issues: list[list[Any]] = [[i.field, i.code, i.value] for i in record.issues]
-    issues.extend(["lead_status", hint, None] for hint in record.compliance_hints)
-    return json.dumps(issues, ensure_ascii=False) if issues else ""
 
 
 _PERSON_COLUMNS = [

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -128,8 +129,20 @@ class NormalizedRecord:
     source_updated_at: dt.datetime | None
     source_created_at: dt.datetime | None
     touched_at: dt.datetime | None
-    brought: dict[str, str | None]
+    brought_json: str
     issues: tuple[Issue, ...]
+    # Derived here, in the worker processes, so the importing process (the serial stage of an
+    # import) only looks them up: lineage texts and the values matching compares.
+    issues_json: str
+    match_emails: tuple[str, ...]  # valid e-mails ("none@none.com" is on thousands of rows)
+    match_phones: tuple[str, ...]  # E.164 numbers
+    name_zip: tuple[str, str, str] | None  # (last-name key, first-name key, ZIP5)
+
+    @property
+    def brought(self) -> dict[str, str | None]:
+        """Every value the row brought (mapped and unmapped, raw), by column."""
+        values: dict[str, str | None] = json.loads(self.brought_json)
+        return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +396,10 @@ def normalize_record(
         "touched_at": touched_at,
     }
     checksum = _checksum(facts)
+    first_key, last_key = name_key(first), name_key(last)
+    zip5 = address.zip5 if address else None
+    lineage_issues: list[list[object]] = [[i.field, i.code, i.value] for i in issues]
+    lineage_issues.extend(["lead_status", hint, None] for hint in compliance_hints)
     return NormalizedRecord(
         row_number=row.number,
         location=row.location,
@@ -395,8 +412,8 @@ def normalize_record(
         suffix=suffix,
         qualifier=name.qualifier if name else "",
         is_entity=name.is_entity if name else False,
-        first_name_key=name_key(first),
-        last_name_key=name_key(last),
+        first_name_key=first_key,
+        last_name_key=last_key,
         phones=tuple(phones),
         emails=tuple(emails),
         address=address,
@@ -405,8 +422,12 @@ def normalize_record(
         source_updated_at=updated_at,
         source_created_at=created_at,
         touched_at=touched_at,
-        brought=dict(values),
+        brought_json=json.dumps(values, ensure_ascii=False),
         issues=tuple(issues),
+        issues_json=json.dumps(lineage_issues, ensure_ascii=False) if lineage_issues else "",
+        match_emails=tuple(e.email for e in emails if e.email and e.is_valid),
+        match_phones=tuple(p.e164 for p in phones if p.e164),
+        name_zip=(last_key, first_key, zip5) if first_key and last_key and zip5 else None,
     )
 
 
