@@ -650,6 +650,9 @@ def import_run(
                 )
                 last_stamp = stamp
                 counts = _commit_chunk(batch, writer, chunk, stamp, read_seconds)
+                # Let the written chunk go before the next one is assembled: memory holds one
+                # chunk of records, not two.
+                del chunk
                 batch.refresh_from_db()
                 rate = (batch.rows_read - done_at_start) / max(time.monotonic() - started, 1e-6)
                 _publish(batch, rate)
