@@ -29,7 +29,8 @@ import hashlib
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,13 +44,16 @@ from cmplatform.lib.bulk import (
     ColumnType,
     Join,
     Merge,
+    PreparedLoad,
     Rule,
     Upsert,
+    discard_prepared,
     insert_from_staging,
+    load_prepared,
+    prepare_load,
     staging_create,
     staging_load,
     staging_lookup,
-    table_append,
     upsert_from_staging,
 )
 from cmplatform.lib.normalize import phone_number_key
@@ -502,68 +506,121 @@ class ChunkWriter:
             if placed.conflicting:
                 counts.conflicts += 1
         applied = [p for p in classified.placed if p.apply]
-        with self._phase("persons_update"):
-            self._update_persons(
-                [p for p in applied if p.outcome != RecordVersion.Outcome.INSERTED], stamp
-            )
-        self._upsert_contacts(applied, stamp)
-        with self._phase("source_records"):
-            self._upsert_source_records(classified.placed, stamp)
-        with self._phase("lineage"):
-            self._append_lineage(classified.placed, stamp)
-            self._append_conflicts([p for p in classified.placed if p.conflicting], stamp, resolve)
-            counts.errors = self._append_errors(chunk)
+        errors = self._error_rows(chunk)
+        counts.errors = len(errors)
+        conflicting = [p for p in classified.placed if p.conflicting]
+        self._run(
+            [
+                self._person_updates(
+                    [p for p in applied if p.outcome != RecordVersion.Outcome.INSERTED], stamp
+                ),
+                *self._contact_writes(applied, stamp),
+                self._source_records(classified.placed, stamp),
+                _Write(
+                    "lineage",
+                    "record_versions",
+                    _LINEAGE_COLUMNS,
+                    lambda: self._lineage_rows(classified.placed, stamp),
+                    temporary=False,
+                ),
+                _Write(
+                    "lineage",
+                    "match_conflicts",
+                    _CONFLICT_COLUMNS,
+                    lambda: self._conflict_rows(conflicting, stamp, resolve),
+                    temporary=False,
+                ),
+                _Write(
+                    "lineage", "import_row_errors", _ERROR_COLUMNS, lambda: errors, temporary=False
+                ),
+            ]
+        )
         return counts
 
-    def _update_persons(self, placed: Sequence[_Placed], stamp: dt.datetime) -> None:
-        if not placed:
-            return
-        columns = [_col("seq", ColumnType.BIGINT), _col("id", ColumnType.BIGINT), *_PERSON_COLUMNS]
-        rows = ((p.record.row_number, p.person, *self._person_values(p.record)) for p in placed)
-        staging_create(self.connection, name="stg_person_updates", columns=columns)
-        staging_load(self.connection, name="stg_person_updates", columns=columns, rows=rows)
-        mapped = {c.name: c.name for c in columns if c.name != "seq"}
-        newest = {
-            name: Merge(Rule.NEWEST, locked_by=LOCKS, lock_as=_LOCK_OF.get(name, name))
-            for name in _PERSON_NEWEST
-        }
-        merge = {name: Merge(Rule.KEEP) for name in _PERSON_KEEP}
-        merge.update(newest)
-        merge.update(
-            {
-                "updated_at": Merge(Rule.OVERWRITE),
-                "last_imported_at": Merge(Rule.OVERWRITE),
-                "source_updated_at": Merge(Rule.NEWEST),
-            }
-        )
-        upsert_from_staging(
-            self.connection,
-            Upsert(
-                target="persons",
-                staging="stg_person_updates",
-                key=("id",),
-                columns=mapped,
-                merge=merge,
-                timestamp=("source_updated_at", "source_updated_at"),
-                order_by=("seq",),
-                constants=self._person_constants(stamp),
-            ),
-        )
+    def _run(self, writes: Sequence[_Write]) -> None:
+        """Load and apply ``writes`` in order on this connection, while a second thread
+        prepares (converts, checks, formats) the next ones: the database's time and Python's
+        overlap instead of taking turns. Nothing but the preparing leaves this thread."""
+        vendor = self.connection.vendor
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-staging") as formatter:
+            futures = [formatter.submit(_prepare, vendor, write) for write in writes]
+            try:
+                for write, future in zip(writes, futures, strict=True):
+                    with self._phase(write.phase):
+                        prepared = future.result()
+                        if prepared.count == 0:
+                            discard_prepared(prepared)
+                            continue
+                        if write.temporary:
+                            staging_create(self.connection, name=write.table, columns=write.columns)
+                        load_prepared(
+                            self.connection,
+                            name=write.table,
+                            prepared=prepared,
+                            temporary=write.temporary,
+                        )
+                        if write.then is not None:
+                            write.then()
+            finally:
+                # After a failure: stop what has not started, give back what was prepared.
+                for future in futures:
+                    if future.cancel():
+                        continue
+                    with contextlib.suppress(Exception):
+                        discard_prepared(future.result())
 
-    def _upsert_contacts(self, placed: Sequence[_Placed], stamp: dt.datetime) -> None:
-        phones: list[tuple[Any, ...]] = []
-        emails: list[tuple[Any, ...]] = []
-        addresses: list[tuple[Any, ...]] = []
-        touches: list[tuple[Any, ...]] = []
-        for p in placed:
-            record, is_new = p.record, p.outcome == RecordVersion.Outcome.INSERTED
-            for index, phone in enumerate(record.phones):
-                kind = (
-                    "mobile" if phone.from_mobile_column and phone.kind == "unknown" else phone.kind
-                )
-                phones.append(
-                    (
-                        record.row_number,
+    def _person_updates(self, placed: Sequence[_Placed], stamp: dt.datetime) -> _Write:
+        columns = [_col("seq", ColumnType.BIGINT), _col("id", ColumnType.BIGINT), *_PERSON_COLUMNS]
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for p in placed:
+                yield (p.record.row_number, p.person, *self._person_values(p.record))
+
+        def upsert() -> None:
+            mapped = {c.name: c.name for c in columns if c.name != "seq"}
+            newest = {
+                name: Merge(Rule.NEWEST, locked_by=LOCKS, lock_as=_LOCK_OF.get(name, name))
+                for name in _PERSON_NEWEST
+            }
+            merge = {name: Merge(Rule.KEEP) for name in _PERSON_KEEP}
+            merge.update(newest)
+            merge.update(
+                {
+                    "updated_at": Merge(Rule.OVERWRITE),
+                    "last_imported_at": Merge(Rule.OVERWRITE),
+                    "source_updated_at": Merge(Rule.NEWEST),
+                }
+            )
+            upsert_from_staging(
+                self.connection,
+                Upsert(
+                    target="persons",
+                    staging="stg_person_updates",
+                    key=("id",),
+                    columns=mapped,
+                    merge=merge,
+                    timestamp=("source_updated_at", "source_updated_at"),
+                    order_by=("seq",),
+                    constants=self._person_constants(stamp),
+                ),
+            )
+
+        return _Write("persons_update", "stg_person_updates", columns, rows, upsert)
+
+    def _contact_writes(self, placed: Sequence[_Placed], stamp: dt.datetime) -> list[_Write]:
+        inserted = RecordVersion.Outcome.INSERTED
+
+        def phones() -> Iterator[tuple[Any, ...]]:
+            for p in placed:
+                is_new = p.outcome == inserted
+                for index, phone in enumerate(p.record.phones):
+                    kind = (
+                        "mobile"
+                        if phone.from_mobile_column and phone.kind == "unknown"
+                        else phone.kind
+                    )
+                    yield (
+                        p.record.row_number,
                         p.person,
                         phone.raw.strip()[:64],
                         phone.e164,
@@ -572,22 +629,25 @@ class ChunkWriter:
                         phone.is_valid,
                         is_new and index == 0,
                     )
-                )
-            for index, email in enumerate(record.emails):
-                emails.append(
-                    (
-                        record.row_number,
+
+        def emails() -> Iterator[tuple[Any, ...]]:
+            for p in placed:
+                is_new = p.outcome == inserted
+                for index, email in enumerate(p.record.emails):
+                    yield (
+                        p.record.row_number,
                         p.person,
                         email.email or email.raw.strip().lower(),
                         email.is_valid,
                         is_new and index == 0,
                     )
-                )
-            address = record.address
-            if address is not None and address.street:
-                addresses.append(
-                    (
-                        record.row_number,
+
+        def addresses() -> Iterator[tuple[Any, ...]]:
+            for p in placed:
+                address = p.record.address
+                if address is not None and address.street:
+                    yield (
+                        p.record.row_number,
                         p.person,
                         address.street,
                         address.city,
@@ -596,108 +656,114 @@ class ChunkWriter:
                         address.zip4 or "",
                         address.county,
                         address.address_key,
-                        is_new,
+                        p.outcome == inserted,
                     )
-                )
-            if self.channel and record.touched_at is not None:
-                touches.append(
-                    (
-                        record.row_number,
+
+        def touches() -> Iterator[tuple[Any, ...]]:
+            if not self.channel:
+                return
+            for p in placed:
+                touched_at = p.record.touched_at
+                if touched_at is not None:
+                    yield (
+                        p.record.row_number,
                         p.person,
-                        record.touched_at,
-                        _touch_id(record.source_key, record.touched_at),
+                        touched_at,
+                        _touch_id(p.record.source_key, touched_at),
                     )
-                )
-        self._upsert(
-            "phone_numbers",
-            phones,
-            [
-                _col("seq", ColumnType.BIGINT),
-                _col("person_id", ColumnType.BIGINT),
-                _col("raw", V, 64),
-                _col("e164", V, 16),
-                _col("number_key", V, 64),
-                _col("phone_type", V, 10),
-                _col("is_valid", ColumnType.BOOLEAN),
-                _col("is_primary", ColumnType.BOOLEAN),
-            ],
-            key=("person_id", "number_key"),
-            constants={"dnc_status": "UNCHECKED"},
-            merge={
-                "raw": Merge(Rule.KEEP),
-                "e164": Merge(Rule.FILL),
-                "phone_type": Merge(Rule.KEEP),
-                "is_valid": Merge(Rule.UPGRADE),
-                "is_primary": Merge(Rule.KEEP),
-            },
-            stamp=stamp,
-        )
-        self._upsert(
-            "email_addresses",
-            emails,
-            [
-                _col("seq", ColumnType.BIGINT),
-                _col("person_id", ColumnType.BIGINT),
-                _col("email", V, 254),
-                _col("is_valid", ColumnType.BOOLEAN),
-                _col("is_primary", ColumnType.BOOLEAN),
-            ],
-            key=("person_id", "email"),
-            constants={"is_verified": False, "opt_out_status": "CLEAR"},
-            merge={"is_valid": Merge(Rule.UPGRADE), "is_primary": Merge(Rule.KEEP)},
-            stamp=stamp,
-        )
-        self._upsert(
-            "addresses",
-            addresses,
-            [
-                _col("seq", ColumnType.BIGINT),
-                _col("person_id", ColumnType.BIGINT),
-                _col("street", V, 200),
-                _col("city", V, 100),
-                _col("state", V, 2),
-                _col("zip5", V, 5),
-                _col("zip4", V, 4),
-                _col("county", V, 100),
-                _col("address_key", V, 255),
-                _col("is_primary", ColumnType.BOOLEAN),
-            ],
-            key=("person_id", "address_key"),
-            constants={},
-            merge={"street": Merge(Rule.KEEP), "is_primary": Merge(Rule.KEEP)},
-            stamp=stamp,
-        )
-        self._upsert(
-            "touchpoints",
-            touches,
-            [
-                _col("seq", ColumnType.BIGINT),
-                _col("person_id", ColumnType.BIGINT),
-                _col("occurred_at", ColumnType.DATETIME),
-                _col("external_id", V, 128),
-            ],
-            key=("source", "external_id"),
-            constants={
-                "status": "sent",
-                "metadata": "{}",
-                "campaign_id": self.campaign_id,
-                "channel": self.channel,
-                "source": self.source,
-            },
-            merge={
-                "person_id": Merge(Rule.KEEP),
-                "campaign_id": Merge(Rule.KEEP),
-                "channel": Merge(Rule.KEEP),
-                "occurred_at": Merge(Rule.KEEP),
-            },
-            created_only=True,
-            stamp=stamp,
-        )
+
+        return [
+            self._upsert(
+                "phone_numbers",
+                phones,
+                [
+                    _col("seq", ColumnType.BIGINT),
+                    _col("person_id", ColumnType.BIGINT),
+                    _col("raw", V, 64),
+                    _col("e164", V, 16),
+                    _col("number_key", V, 64),
+                    _col("phone_type", V, 10),
+                    _col("is_valid", ColumnType.BOOLEAN),
+                    _col("is_primary", ColumnType.BOOLEAN),
+                ],
+                key=("person_id", "number_key"),
+                constants={"dnc_status": "UNCHECKED"},
+                merge={
+                    "raw": Merge(Rule.KEEP),
+                    "e164": Merge(Rule.FILL),
+                    "phone_type": Merge(Rule.KEEP),
+                    "is_valid": Merge(Rule.UPGRADE),
+                    "is_primary": Merge(Rule.KEEP),
+                },
+                stamp=stamp,
+            ),
+            self._upsert(
+                "email_addresses",
+                emails,
+                [
+                    _col("seq", ColumnType.BIGINT),
+                    _col("person_id", ColumnType.BIGINT),
+                    _col("email", V, 254),
+                    _col("is_valid", ColumnType.BOOLEAN),
+                    _col("is_primary", ColumnType.BOOLEAN),
+                ],
+                key=("person_id", "email"),
+                constants={"is_verified": False, "opt_out_status": "CLEAR"},
+                merge={"is_valid": Merge(Rule.UPGRADE), "is_primary": Merge(Rule.KEEP)},
+                stamp=stamp,
+            ),
+            self._upsert(
+                "addresses",
+                addresses,
+                [
+                    _col("seq", ColumnType.BIGINT),
+                    _col("person_id", ColumnType.BIGINT),
+                    _col("street", V, 200),
+                    _col("city", V, 100),
+                    _col("state", V, 2),
+                    _col("zip5", V, 5),
+                    _col("zip4", V, 4),
+                    _col("county", V, 100),
+                    _col("address_key", V, 255),
+                    _col("is_primary", ColumnType.BOOLEAN),
+                ],
+                key=("person_id", "address_key"),
+                constants={},
+                merge={"street": Merge(Rule.KEEP), "is_primary": Merge(Rule.KEEP)},
+                stamp=stamp,
+            ),
+            self._upsert(
+                "touchpoints",
+                touches,
+                [
+                    _col("seq", ColumnType.BIGINT),
+                    _col("person_id", ColumnType.BIGINT),
+                    _col("occurred_at", ColumnType.DATETIME),
+                    _col("external_id", V, 128),
+                ],
+                key=("source", "external_id"),
+                constants={
+                    "status": "sent",
+                    "metadata": "{}",
+                    "campaign_id": self.campaign_id,
+                    "channel": self.channel,
+                    "source": self.source,
+                },
+                merge={
+                    "person_id": Merge(Rule.KEEP),
+                    "campaign_id": Merge(Rule.KEEP),
+                    "channel": Merge(Rule.KEEP),
+                    "occurred_at": Merge(Rule.KEEP),
+                },
+                created_only=True,
+                stamp=stamp,
+            ),
+        ]
 
     def _upsert(
         self,
         table: str,
-        rows: list[tuple[Any, ...]],
+        rows: Callable[[], Iterable[Sequence[Any]]],
         columns: list[Column],
         *,
         key: tuple[str, ...],
@@ -705,26 +771,9 @@ class ChunkWriter:
         merge: dict[str, Merge],
         stamp: dt.datetime,
         created_only: bool = False,
-    ) -> None:
-        if not rows:
-            return
-        with self._phase(table):
-            self._upsert_rows(table, rows, columns, key, constants, merge, stamp, created_only)
-
-    def _upsert_rows(
-        self,
-        table: str,
-        rows: list[tuple[Any, ...]],
-        columns: list[Column],
-        key: tuple[str, ...],
-        constants: dict[str, Any],
-        merge: dict[str, Merge],
-        stamp: dt.datetime,
-        created_only: bool,
-    ) -> None:
+    ) -> _Write:
+        """The write of one contact table: staged rows upserted on ``key``."""
         staging = f"stg_{table}"
-        staging_create(self.connection, name=staging, columns=columns)
-        staging_load(self.connection, name=staging, columns=columns, rows=rows)
         mapped = {c.name: c.name for c in columns if c.name != "seq"}
         constants = {**constants, "created_at": stamp}
         merge = {**merge, "created_at": Merge(Rule.KEEP)}
@@ -733,22 +782,20 @@ class ChunkWriter:
             constants["updated_at"] = stamp
             merge["updated_at"] = Merge(Rule.OVERWRITE)
         mapped.update({name: name for name in constants})
-        upsert_from_staging(
-            self.connection,
-            Upsert(
-                target=table,
-                staging=staging,
-                key=key,
-                columns=mapped,
-                merge=merge,
-                order_by=("seq",),
-                constants=constants,
-            ),
+        upsert = Upsert(
+            target=table,
+            staging=staging,
+            key=key,
+            columns=mapped,
+            merge=merge,
+            order_by=("seq",),
+            constants=constants,
+        )
+        return _Write(
+            table, staging, columns, rows, lambda: upsert_from_staging(self.connection, upsert)
         )
 
-    def _upsert_source_records(self, placed: Sequence[_Placed], stamp: dt.datetime) -> None:
-        if not placed:
-            return
+    def _source_records(self, placed: Sequence[_Placed], stamp: dt.datetime) -> _Write:
         columns = [
             _col("source", V, 64),
             _col("source_key", V, 191),
@@ -756,44 +803,49 @@ class ChunkWriter:
             _col("checksum", V, 32),
             _col("last_row", ColumnType.BIGINT),
         ]
-        rows = (
-            (
-                p.namespace,
-                p.record.source_key,
-                p.person,
-                p.record.checksum,
-                p.record.row_number,
-            )
-            for p in placed
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for p in placed:
+                yield (
+                    p.namespace,
+                    p.record.source_key,
+                    p.person,
+                    p.record.checksum,
+                    p.record.row_number,
+                )
+
+        upsert = Upsert(
+            target="source_records",
+            staging="stg_source_records",
+            key=("source", "source_key"),
+            columns={
+                **{c.name: c.name for c in columns},
+                "last_batch_id": "last_batch_id",
+                "updated_at": "updated_at",
+            },
+            constants={"last_batch_id": self.batch_id, "updated_at": stamp},
+            merge={
+                "person_id": Merge(Rule.KEEP),
+                "checksum": Merge(Rule.OVERWRITE),
+                "last_batch_id": Merge(Rule.OVERWRITE),
+                "last_row": Merge(Rule.OVERWRITE),
+                "updated_at": Merge(Rule.OVERWRITE),
+            },
+            order_by=("last_row",),
         )
-        staging_create(self.connection, name="stg_source_records", columns=columns)
-        staging_load(self.connection, name="stg_source_records", columns=columns, rows=rows)
-        upsert_from_staging(
-            self.connection,
-            Upsert(
-                target="source_records",
-                staging="stg_source_records",
-                key=("source", "source_key"),
-                columns={
-                    **{c.name: c.name for c in columns},
-                    "last_batch_id": "last_batch_id",
-                    "updated_at": "updated_at",
-                },
-                constants={"last_batch_id": self.batch_id, "updated_at": stamp},
-                merge={
-                    "person_id": Merge(Rule.KEEP),
-                    "checksum": Merge(Rule.OVERWRITE),
-                    "last_batch_id": Merge(Rule.OVERWRITE),
-                    "last_row": Merge(Rule.OVERWRITE),
-                    "updated_at": Merge(Rule.OVERWRITE),
-                },
-                order_by=("last_row",),
-            ),
+        return _Write(
+            "source_records",
+            "stg_source_records",
+            columns,
+            rows,
+            lambda: upsert_from_staging(self.connection, upsert),
         )
 
-    def _append_lineage(self, placed: Sequence[_Placed], stamp: dt.datetime) -> None:
-        rows = (
-            (
+    def _lineage_rows(
+        self, placed: Sequence[_Placed], stamp: dt.datetime
+    ) -> Iterator[tuple[Any, ...]]:
+        for p in placed:
+            yield (
                 self.batch_id,
                 p.record.row_number,
                 p.namespace,
@@ -807,30 +859,23 @@ class ChunkWriter:
                 p.record.issues_json,
                 stamp,
             )
-            for p in placed
-        )
-        table_append(self.connection, table="record_versions", columns=_LINEAGE_COLUMNS, rows=rows)
 
-    def _append_conflicts(
-        self, placed: Sequence[_Placed], stamp: dt.datetime, resolve: Any
-    ) -> None:
-        rows = (
-            (
+    def _conflict_rows(
+        self, placed: Sequence[_Placed], stamp: dt.datetime, resolve: Callable[[int], int]
+    ) -> Iterator[tuple[Any, ...]]:
+        for p in placed:
+            candidates = [{"person_id": resolve(pid), "rule": rule} for pid, rule in p.conflicting]
+            yield (
                 self.batch_id,
                 p.record.row_number,
                 p.record.source_key,
                 p.person,
-                json.dumps(
-                    [{"person_id": resolve(pid), "rule": rule} for pid, rule in p.conflicting]
-                ),
+                json.dumps(candidates),
                 False,
                 stamp,
             )
-            for p in placed
-        )
-        table_append(self.connection, table="match_conflicts", columns=_CONFLICT_COLUMNS, rows=rows)
 
-    def _append_errors(self, chunk: NormalizedChunk) -> int:
+    def _error_rows(self, chunk: NormalizedChunk) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []
         for rejected in chunk.rejected:
             rows.append(
@@ -859,8 +904,25 @@ class ChunkWriter:
                 )
             )
         rows.sort(key=lambda row: row[1])
-        table_append(self.connection, table="import_row_errors", columns=_ERROR_COLUMNS, rows=rows)
-        return len(rows)
+        return rows
+
+
+@dataclass
+class _Write:
+    """One table write of a chunk: rows (produced in the preparing thread) loaded into
+    ``table`` — a staging table, or an append-only table when not ``temporary`` — then
+    ``then`` (the upsert from staging), skipped when there are no rows."""
+
+    phase: str
+    table: str
+    columns: Sequence[Column]
+    rows: Callable[[], Iterable[Sequence[Any]]]
+    then: Callable[[], None] | None = None
+    temporary: bool = True
+
+
+def _prepare(vendor: str, write: _Write) -> PreparedLoad:
+    return prepare_load(vendor, write.columns, write.rows())
 
 
 def _touch_id(source_key: str, touched_at: dt.datetime) -> str:

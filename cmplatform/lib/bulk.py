@@ -340,7 +340,9 @@ def staging_load(
 ) -> int:
     """Append ``rows`` (sequences in ``columns`` order) to staging table ``name``; return how
     many were loaded. Memory stays flat: rows stream to a file (MySQL) or go in batches."""
-    return _load(connection, name, columns, rows, temporary=True)
+    return load_prepared(
+        connection, name=name, prepared=prepare_load(connection.vendor, columns, rows)
+    )
 
 
 def table_append(
@@ -353,23 +355,32 @@ def table_append(
     """Append ``rows`` to the permanent table ``table`` the way :func:`staging_load` fills a
     staging table: for append-only tables (lineage, row errors) written at bulk speed. The
     columns not named take their database defaults; callers own the transaction."""
-    return _load(connection, table, columns, rows, temporary=False)
+    prepared = prepare_load(connection.vendor, columns, rows)
+    return load_prepared(connection, name=table, prepared=prepared, temporary=False)
 
 
-def _load(
-    connection: BaseDatabaseWrapper,
-    name: str,
-    columns: Sequence[Column],
-    rows: Iterable[Sequence[Any]],
-    *,
-    temporary: bool,
-) -> int:
-    quoted = _quote(connection, name)
-    column_list = ", ".join(_quote(connection, c.name) for c in columns)
+@dataclass
+class PreparedLoad:
+    """Rows converted and checked for one load, not yet sent: a LOAD DATA file (MySQL) or
+    converted rows (SQLite). Preparing needs no connection, so a caller may prepare the next
+    load in another thread while the database runs the previous statement; a prepared load
+    is used once by :func:`load_prepared`, or given back with :func:`discard_prepared`."""
+
+    columns: tuple[Column, ...]
+    count: int
+    path: str | None = None
+    rows: list[tuple[Any, ...]] | None = None
+
+
+def prepare_load(
+    vendor: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]
+) -> PreparedLoad:
+    """Convert and check ``rows`` for a load into ``columns`` on a ``vendor`` database; a bad
+    value raises here (``ValueError``/``TypeError``), before anything is sent."""
     width = len(columns)
     count = 0
-    if connection.vendor == "mysql":
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finally
+    if vendor == "mysql":
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below
             "w", encoding="utf-8", newline="\n", suffix=".tsv", delete=False
         )
         try:
@@ -380,14 +391,53 @@ def _load(
                     raise ValueError(f"Row {count + 1} has {len(row)} values, expected {width}.")
                 write(format_row(row))
                 count += 1
+        except BaseException:
             handle.close()
+            os.unlink(handle.name)
+            raise
+        handle.close()
+        return PreparedLoad(tuple(columns), count, path=handle.name)
+    converters = [_converter(c) for c in columns]
+    converted: list[tuple[Any, ...]] = []
+    for row in rows:
+        if len(row) != width:
+            raise ValueError(f"Row {count + 1} has {len(row)} values, expected {width}.")
+        converted.append(tuple([f(v) for f, v in zip(converters, row, strict=True)]))
+        count += 1
+    return PreparedLoad(tuple(columns), count, rows=converted)
+
+
+def discard_prepared(prepared: PreparedLoad) -> None:
+    """Give back a prepared load that will not be loaded (its file is removed)."""
+    if prepared.path is not None and os.path.exists(prepared.path):
+        os.unlink(prepared.path)
+    prepared.rows = None
+
+
+def load_prepared(
+    connection: BaseDatabaseWrapper,
+    *,
+    name: str,
+    prepared: PreparedLoad,
+    temporary: bool = True,
+) -> int:
+    """Append a prepared load to table ``name`` (a staging table unless ``temporary`` is
+    false); return how many rows were loaded. A load that does not store exactly its rows
+    raises :class:`BulkLoadError` and leaves the table as it was."""
+    quoted = _quote(connection, name)
+    column_list = ", ".join(_quote(connection, c.name) for c in prepared.columns)
+    count = prepared.count
+    try:
+        if connection.vendor == "mysql":
+            if prepared.path is None:
+                raise ValueError("This load was prepared for another database.")
             # A savepoint: a load refused after LOAD DATA ran leaves the table as it was.
             with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
                 cursor.execute(
                     f"LOAD DATA LOCAL INFILE %s INTO TABLE {quoted} CHARACTER SET utf8mb4 "
                     f"FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' "
                     f"LINES TERMINATED BY '\\n' ({column_list})",
-                    [handle.name],
+                    [prepared.path],
                 )
                 loaded = cursor.rowcount
                 cursor.execute("SELECT @@warning_count")
@@ -399,29 +449,19 @@ def _load(
                         f"LOAD DATA loaded {loaded} of {count} rows into {name} with "
                         f"{warnings} warnings."
                     )
-        finally:
-            handle.close()
-            os.unlink(handle.name)
+            return count
+        if prepared.rows is None:
+            raise ValueError("This load was prepared for another database.")
+        placeholders = ", ".join("%s" for _ in prepared.columns)
+        schema = "temp." if temporary else ""
+        statement = f"INSERT INTO {schema}{quoted} ({column_list}) VALUES ({placeholders})"
+        # A savepoint: a failed batch after earlier ones went in leaves the table as it was.
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            for first in range(0, count, SQLITE_BATCH_ROWS):
+                cursor.executemany(statement, prepared.rows[first : first + SQLITE_BATCH_ROWS])
         return count
-    placeholders = ", ".join("%s" for _ in columns)
-    schema = "temp." if temporary else ""
-    statement = f"INSERT INTO {schema}{quoted} ({column_list}) VALUES ({placeholders})"
-    batch: list[tuple[Any, ...]] = []
-    converters = [_converter(c) for c in columns]
-    # A savepoint: a bad row found after earlier batches went in leaves the table as it was,
-    # as the MySQL path does (it refuses before LOAD DATA runs).
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        for row in rows:
-            if len(row) != width:
-                raise ValueError(f"Row {count + 1} has {len(row)} values, expected {width}.")
-            batch.append(tuple([f(v) for f, v in zip(converters, row, strict=True)]))
-            count += 1
-            if len(batch) >= SQLITE_BATCH_ROWS:
-                cursor.executemany(statement, batch)
-                batch.clear()
-        if batch:
-            cursor.executemany(statement, batch)
-    return count
+    finally:
+        discard_prepared(prepared)
 
 
 class BulkLoadError(RuntimeError):

@@ -2,6 +2,8 @@
 (this module runs in both passes of tests/run.sh)."""
 
 import datetime as dt
+import os
+import tempfile
 from decimal import Decimal
 
 import pytest
@@ -14,6 +16,9 @@ from cmplatform.lib.bulk import (
     Merge,
     Rule,
     Upsert,
+    discard_prepared,
+    load_prepared,
+    prepare_load,
     staging_create,
     staging_drop,
     staging_load,
@@ -399,3 +404,32 @@ def test_staged_datetimes_are_found_by_orm_equality_filters():
     for n, stamp in enumerate(stamps):
         found = EmailAddress.objects.filter(created_at=stamp).values_list("email", flat=True)
         assert list(found) == [f"a{n}@ranchmail.com"]
+
+
+@pytest.mark.django_db
+def test_prepared_loads_leave_no_file_behind_and_refuse_bad_rows_before_sending(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where LOAD DATA files go
+    columns = [Column("number", ColumnType.BIGINT), Column("label", ColumnType.VARCHAR, 5)]
+    staging_create(connection, name="stage_prepared", columns=columns)
+    before: set[str] = set()
+
+    with pytest.raises(ValueError, match="too long for label"):
+        prepare_load(connection.vendor, columns, [(1, "ok"), (2, "far too long")])
+    assert set(os.listdir(tmp_path)) == before
+
+    prepared = prepare_load(connection.vendor, columns, [(2, "two"), (1, "one")])
+    assert prepared.count == 2
+    assert load_prepared(connection, name="stage_prepared", prepared=prepared) == 2
+    assert list(staged_rows("stage_prepared")) == [(1, "one"), (2, "two")]
+    assert set(os.listdir(tmp_path)) == before
+
+    unused = prepare_load(connection.vendor, columns, [(3, "three")])
+    discard_prepared(unused)
+    assert set(os.listdir(tmp_path)) == before
+    with pytest.raises(ValueError, match="prepared for another database"):
+        other = "sqlite" if connection.vendor == "mysql" else "mysql"
+        load_prepared(connection, name="stage_prepared", prepared=prepare_load(other, columns, []))
+    assert list(staged_rows("stage_prepared")) == [(1, "one"), (2, "two")]
+    assert set(os.listdir(tmp_path)) == before
