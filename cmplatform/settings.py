@@ -142,6 +142,8 @@ else:
     # restarts, shared by every process on the machine, no server to run.
     CELERY_QUEUE_DIR = VAR_DIR / "celery" / "queue"
     CELERY_BROKER_URL = "filesystem://localhost//"
+    # The same transport writing each message file atomically (see the module).
+    CELERY_BROKER_TRANSPORT = "cmplatform.lib.celery_filesystem:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR),
         "data_folder_out": str(CELERY_QUEUE_DIR),
