@@ -38,7 +38,7 @@ def _check_cache() -> str:
 def _check_broker() -> str:
     with celery_app.connection_for_write() as broker:
         broker.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
-        return str(broker.transport_cls)
+        return str(broker.transport.driver_type)  # "redis", "filesystem"
 
 
 def _run(check: Callable[[], str]) -> dict[str, object]:

@@ -24,6 +24,7 @@ def test_healthz_reports_every_component_and_the_run_mode(client):
 def test_healthz_fails_with_503_when_the_broker_is_down(client, monkeypatch):
     # Nothing listens on port 9 of the loopback interface.
     monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    monkeypatch.setitem(celery_app.conf, "broker_transport", None)  # the URL's, not embedded's
     monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
     response = client.get("/healthz")
     assert response.status_code == 503

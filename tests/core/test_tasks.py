@@ -13,7 +13,7 @@ from cmplatform.lib.embedded_worker import embedded_worker_start
 def test_worker_runs_the_smoke_task_through_the_broker():
     expected_transport = "redis" if settings.REDIS_URL else "filesystem"
     with celery_app.connection_for_write() as connection:
-        assert connection.transport_cls == expected_transport
+        assert connection.transport.driver_type == expected_transport
     worker = embedded_worker_start(celery_app)
     try:
         result = ping.delay()
