@@ -4,7 +4,9 @@ Two operations carry the ingestion engine and every other bulk path:
 
 * :func:`staging_load` streams rows into a per-connection temporary *staging* table —
   MySQL/MariaDB: one ``LOAD DATA LOCAL INFILE`` from a temporary file written as the rows
-  arrive (constant memory); SQLite: ``executemany``.
+  arrive (constant memory); SQLite: ``executemany``. It is :func:`prepare_load` (convert, check,
+  format; no connection needed, so another thread may do it) then :func:`load_prepared`, which
+  also appends to permanent append-only tables.
 * :func:`upsert_from_staging` merges a staging table into a canonical table in one statement —
   MySQL: ``INSERT ... SELECT ... ON DUPLICATE KEY UPDATE``; SQLite:
   ``INSERT ... SELECT ... ON CONFLICT (...) DO UPDATE`` — with per-column survivorship rules
@@ -339,24 +341,11 @@ def staging_load(
     rows: Iterable[Sequence[Any]],
 ) -> int:
     """Append ``rows`` (sequences in ``columns`` order) to staging table ``name``; return how
-    many were loaded. Memory stays flat: rows stream to a file (MySQL) or go in batches."""
+    many were loaded. On MySQL the rows stream to a file (memory stays flat); on SQLite (the
+    embedded mode) the converted rows of one load are held, then sent in batches."""
     return load_prepared(
         connection, name=name, prepared=prepare_load(connection.vendor, columns, rows)
     )
-
-
-def table_append(
-    connection: BaseDatabaseWrapper,
-    *,
-    table: str,
-    columns: Sequence[Column],
-    rows: Iterable[Sequence[Any]],
-) -> int:
-    """Append ``rows`` to the permanent table ``table`` the way :func:`staging_load` fills a
-    staging table: for append-only tables (lineage, row errors) written at bulk speed. The
-    columns not named take their database defaults; callers own the transaction."""
-    prepared = prepare_load(connection.vendor, columns, rows)
-    return load_prepared(connection, name=table, prepared=prepared, temporary=False)
 
 
 @dataclass
