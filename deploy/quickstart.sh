@@ -58,6 +58,9 @@ if [ "$failed" -ne 0 ]; then
   exit 1
 fi
 
+echo "== Resolving golden records over every person (deterministic full run)"
+"$python" manage.py dedupe --full
+
 echo
 echo "cmplatform is starting at http://127.0.0.1:$port/admin/  (health: /healthz)"
 echo "Logins (also in var/demo-logins.txt):"

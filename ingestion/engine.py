@@ -291,7 +291,11 @@ class ChunkWriter:
         with self._phase("lookup_facts"):
             same_facts = self._known_facts(fresh) if fresh else {}
         with self._phase("lookup_candidates"):
-            candidates = self._candidates([r for r in fresh if r.checksum not in same_facts])
+            # A row with its own record key is its own person until golden-record resolution
+            # links it: only rows without a key are matched here (docs/ingestion.md).
+            candidates = self._candidates(
+                [r for r in fresh if not r.has_own_key and r.checksum not in same_facts]
+            )
         with self._phase("classify"):
             return self._place(records, known, same_facts, candidates)
 
@@ -365,14 +369,15 @@ class ChunkWriter:
                 in_chunk[key] = (known_facts, record.checksum)
                 continue
             row_candidates = candidates.get(record.row_number, [])
-            local = [(matching.RULE_EMAIL, local_email.get(e)) for e in record.match_emails] + [
-                (matching.RULE_PHONE, local_phone.get(p)) for p in record.match_phones
-            ]
-            if record.name_zip is not None:
-                local.append((matching.RULE_NAME_ZIP, local_name.get(record.name_zip)))
+            local = []
+            if not record.has_own_key:
+                local = [(matching.RULE_EMAIL, local_email.get(e)) for e in record.match_emails]
+                local += [(matching.RULE_PHONE, local_phone.get(p)) for p in record.match_phones]
+                if record.name_zip is not None:
+                    local.append((matching.RULE_NAME_ZIP, local_name.get(record.name_zip)))
             local_hits = [(rule, refs) for rule, refs in local if refs]
             if not row_candidates and not local_hits:
-                decision = _NO_MATCH  # nobody to decide between: the common case of a new row
+                decision = _NO_MATCH  # nobody to decide between: a keyed row, or a new person
             else:
                 row_candidates = row_candidates + [
                     Candidate(ref, rule, local_names[ref])
@@ -466,6 +471,7 @@ class ChunkWriter:
             "is_duplicate": False,
             "is_manual_override": False,
             "manual_override_fields": "[]",
+            "survivorship": "{}",
             "score": 0,
         }
 

@@ -1,7 +1,8 @@
 """Which person a source row is: the decision, in plain Python over candidates the engine
 fetched set-based (one join per match rule per chunk).
 
-Precedence for a row whose source key is new (``docs/ingestion.md``):
+Precedence for a row without a record key of its own (``docs/ingestion.md``; a keyed row
+whose key is new is a new person, linked later by golden-record resolution):
 
 1. ``email`` — an existing person with the row's valid e-mail address (placeholders such as
    ``none@none.com`` never match),

@@ -33,11 +33,20 @@ from django.db.models import F
 
 from cmplatform.core.models import Campaign, Channel
 from cmplatform.lib.progress import progress_publish
+from dedupe.models import DedupeRun
+from dedupe.services import dedupe_run
 from ingestion import mapping as canonical
 from ingestion.engine import ChunkCounts, ChunkWriter
 from ingestion.landing import land_path, land_stream, local_copy
 from ingestion.mapping import ColumnMapping, MappingError, fold, resolve_mapping
-from ingestion.models import ImportBatch, ImportChunk, ImportRowError, MappingProfile, SourceFile
+from ingestion.models import (
+    ImportBatch,
+    ImportChunk,
+    ImportRowError,
+    MappingProfile,
+    RecordVersion,
+    SourceFile,
+)
 from ingestion.parallel import NormalizedChunk, normalized_chunks
 from ingestion.records import REQUIRE_CONTACT, REQUIRE_NAME, Rules
 from ingestion.sources import RowError, SourceError, SourceReader, SourceRow, open_source
@@ -812,3 +821,17 @@ def _complete(batch: ImportBatch) -> ImportBatch:
         else:
             message = "The source has no data rows: nothing was imported."
     return _finish(batch, status, message)
+
+
+def import_resolve(*, batch: ImportBatch) -> DedupeRun:
+    """Resolve the persons an import inserted or updated against the golden records (an
+    incremental golden-record run; the rest of the persons keep their links)."""
+    person_ids = list(
+        RecordVersion.objects.filter(
+            batch_id=batch.pk,
+            outcome__in=(RecordVersion.Outcome.INSERTED, RecordVersion.Outcome.UPDATED),
+        )
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    return dedupe_run(person_ids=person_ids, import_batch_id=batch.pk)

@@ -84,6 +84,10 @@ class Person(models.Model):
     )
     is_manual_override = models.BooleanField(default=False)
     manual_override_fields = models.JSONField(default=list, blank=True)
+    # Fields golden-record survivorship filled from another member of the cluster:
+    # {field: [own value, value written]}; resolution compares own values and an unmerge
+    # restores them.
+    survivorship = models.JSONField(default=dict, blank=True)
 
     lead_status = models.CharField(
         max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW

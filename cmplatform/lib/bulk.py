@@ -681,3 +681,38 @@ def staging_lookup(
     with connection.cursor() as cursor:
         cursor.execute(" ".join(parts), parameters)
         return list(cursor.fetchall())
+
+
+def update_from_staging(
+    connection: BaseDatabaseWrapper,
+    *,
+    target: str,
+    staging: str,
+    key: str,
+    columns: Mapping[str, str],
+) -> int:
+    """``UPDATE target SET column = staged value ... WHERE target.key = staged key`` for every
+    staged row, in one statement (MySQL: a join update; SQLite: ``UPDATE ... FROM``); the staged
+    key is unique. ``columns`` maps target columns to staging columns. Returns rows changed."""
+    quoted_target, quoted_key = _quote(connection, target), _quote(connection, key)
+    if connection.vendor == "mysql":
+        assignments = ", ".join(
+            f"t.{_quote(connection, column)} = s.{_quote(connection, staged)}"
+            for column, staged in columns.items()
+        )
+        sql = (
+            f"UPDATE {quoted_target} t JOIN {_quote(connection, staging)} s "
+            f"ON t.{quoted_key} = s.{quoted_key} SET {assignments}"
+        )
+    else:
+        assignments = ", ".join(
+            f"{_quote(connection, column)} = s.{_quote(connection, staged)}"
+            for column, staged in columns.items()
+        )
+        sql = (
+            f"UPDATE {quoted_target} SET {assignments} FROM temp.{_quote(connection, staging)} s "
+            f"WHERE {quoted_target}.{quoted_key} = s.{quoted_key}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return int(cursor.rowcount)

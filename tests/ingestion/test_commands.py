@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from cmplatform.core.models import Person
+from dedupe.models import DedupeRun
 from ingestion.models import ImportBatch, ImportRowError, RecordVersion, SourceFile, SourceRecord
 from ingestion.services import import_file
 
@@ -72,7 +73,10 @@ def test_ingest_prints_the_reconciliation(tmp_path):
         f"  report checklist: reports/{batch.pk}/checklist.json",
         f"  report errors: reports/{batch.pk}/errors.csv",
         f"  report summary: reports/{batch.pk}/summary.csv",
+        "Golden records: 3 persons, 0 of this import's persons linked to a golden record, "
+        f"0 pairs to review (dedupe run {DedupeRun.objects.get().pk})",
     ]
+    assert DedupeRun.objects.get().import_batch_id == batch.pk
     # one progress line per chunk on stderr
     assert err.startswith(f"import {batch.pk}: 100.0% 3 rows, ")
     assert err.rstrip().endswith("| ins 3 upd 0 same 0 dup 0 err 0")
@@ -84,6 +88,7 @@ def test_ingest_json_output_parses(tmp_path):
     out, _ = command("ingest", str(path), "--workers=0", "--json", "--source", "crm_export")
     summary = json.loads(out)
     batch = ImportBatch.objects.get()
+    assert summary.pop("dedupe") == {"run": DedupeRun.objects.get().pk, "linked": 0, "review": 0}
     assert isinstance(summary.pop("seconds"), float)
     assert summary == {
         "import_id": batch.pk,

@@ -43,6 +43,9 @@ Status = ImportBatch.Status
 OUTCOMES = ("rows_read", "inserted", "updated", "unchanged", "duplicates", "errors")
 PHONE = "(405) 235-7001"
 HEADER = ("id", "First Name", "Middle Name", "Last Name", "Suffix", "Phone", "Email", "Updated")
+# "Ref" is no record-key synonym: rows under this header have no key of their own and are
+# matched to existing persons by e-mail, phone or name + ZIP.
+UNKEYED = ("Ref", *HEADER[1:])
 
 
 def write_csv(
@@ -385,7 +388,9 @@ def test_an_email_match_with_compatible_names_lands_on_the_existing_person(db, t
     existing = person_create(first_name="Ann", last_name="Lee")
     email_create(existing, "ann@ranchmail.com")
 
-    batch = import_rows(tmp_path, "a.csv", [row("9", "ANN", "lee", email="Ann@Ranchmail.com")])
+    batch = import_rows(
+        tmp_path, "a.csv", [row("9", "ANN", "lee", email="Ann@Ranchmail.com")], header=UNKEYED
+    )
 
     assert versions(batch) == [(1, "updated", "email")]
     assert RecordVersion.objects.get(batch_id=batch.pk).person_id == existing.pk
@@ -395,11 +400,28 @@ def test_an_email_match_with_compatible_names_lands_on_the_existing_person(db, t
     ]
 
 
+def test_a_keyed_row_is_its_own_person_until_golden_record_resolution_links_it(db, tmp_path):
+    existing = person_create(first_name="Ann", last_name="Lee")
+    email_create(existing, "ann@ranchmail.com")
+
+    batch = import_rows(tmp_path, "a.csv", [row("9", "Ann", "Lee", email="ann@ranchmail.com")])
+
+    assert versions(batch) == [(1, "inserted", "new")]
+    assert Person.objects.count() == 2
+    assert sorted(EmailAddress.objects.values_list("email", flat=True)) == [
+        "ann@ranchmail.com",
+        "ann@ranchmail.com",
+    ]
+    assert MatchConflict.objects.count() == 0
+
+
 def test_a_nickname_with_the_same_email_matches(db, tmp_path):
     robert = person_create(first_name="Robert", last_name="Jones")
     email_create(robert, "rj@ranchmail.com")
 
-    batch = import_rows(tmp_path, "a.csv", [row("9", "Bob", "Jones", email="rj@ranchmail.com")])
+    batch = import_rows(
+        tmp_path, "a.csv", [row("9", "Bob", "Jones", email="rj@ranchmail.com")], header=UNKEYED
+    )
 
     assert versions(batch) == [(1, "updated", "email")]
     assert RecordVersion.objects.get(batch_id=batch.pk).person_id == robert.pk
@@ -412,7 +434,9 @@ def test_spouses_sharing_a_landline_stay_two_persons(db, tmp_path, chunk_rows):
         row("1", "John", "Smith", phone="(405) 235-7001"),
         row("2", "Mary", "Smith", phone="(405) 235-7001"),
     ]
-    batch = import_rows(tmp_path, "a.csv", rows, ImportRequest(chunk_rows=chunk_rows))
+    batch = import_rows(
+        tmp_path, "a.csv", rows, ImportRequest(chunk_rows=chunk_rows), header=UNKEYED
+    )
 
     assert versions(batch) == [(1, "inserted", "new"), (2, "inserted", "new")]
     assert sorted(Person.objects.values_list("first_name", flat=True)) == ["John", "Mary"]
@@ -429,7 +453,9 @@ def test_a_placeholder_email_never_matches_two_people(db, tmp_path, chunk_rows):
         row("2", "John", "Smith", phone="(405) 235-7002", email="none@none.com"),
         row("3", "Mary", "Jones", email="None@None.com"),
     ]
-    batch = import_rows(tmp_path, "a.csv", rows, ImportRequest(chunk_rows=chunk_rows))
+    batch = import_rows(
+        tmp_path, "a.csv", rows, ImportRequest(chunk_rows=chunk_rows), header=UNKEYED
+    )
 
     assert versions(batch) == [
         (1, "inserted", "new"),
@@ -447,7 +473,7 @@ def test_a_placeholder_email_never_matches_two_people(db, tmp_path, chunk_rows):
 
 @pytest.mark.parametrize("chunk_rows", [1, 100])
 def test_father_and_son_at_one_address_and_phone_stay_two_persons(db, tmp_path, chunk_rows):
-    header = (*HEADER, "Address", "City", "State", "Zip")
+    header = (*UNKEYED, "Address", "City", "State", "Zip")
     home = ("12 Oak St", "Pecos", "TX", "79772")
     rows = [
         (*row("1", "John", "Smith", suffix="Sr", phone="(405) 235-7001"), *home),
@@ -472,12 +498,13 @@ def test_email_and_phone_of_two_persons_land_on_the_email_one_with_a_conflict(db
     phone_create(by_phone, "(405) 235-7001", "+14052357001")
     both = [row("9", "Ann", "Lee", phone="405-235-7001", email="ann@ranchmail.com")]
 
-    batch = import_rows(tmp_path, "a.csv", both)
+    batch = import_rows(tmp_path, "a.csv", both, header=UNKEYED)
 
     assert versions(batch) == [(1, "updated", "email")]
     assert batch.conflicts == 1
     conflict = MatchConflict.objects.get()
-    assert (conflict.batch_id, conflict.row_number, conflict.source_key) == (batch.pk, 1, "9")
+    assert (conflict.batch_id, conflict.row_number) == (batch.pk, 1)
+    assert conflict.source_key.startswith("h:")
     assert conflict.chosen_person_id == by_email.pk
     assert json.loads(conflict.candidates) == [
         {"person_id": by_email.pk, "rule": "email"},
@@ -761,7 +788,7 @@ def test_what_a_known_record_brings_is_matched_by_later_rows_of_its_chunk(db, tm
     )
     rows = [
         row("1", "John", "Smith", phone=PHONE, email="john.smith@ranchmail.com"),
-        row("2", "John", "Smith", email="john.smith@ranchmail.com"),
+        row("", "John", "Smith", email="john.smith@ranchmail.com"),  # no key: matched
     ]
     request = ImportRequest(source="crm", chunk_rows=chunk_rows)
     batch = import_rows(tmp_path, "k2.csv", rows, request)

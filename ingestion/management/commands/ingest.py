@@ -18,6 +18,7 @@ from ingestion.services import (
     ImportRequestError,
     import_database,
     import_file,
+    import_resolve,
     import_run,
 )
 from ingestion.sources import SOURCE_TYPES
@@ -68,6 +69,11 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="re-read a file already imported")
         parser.add_argument("--resume", type=int, metavar="IMPORT_ID", help="resume this import")
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        parser.add_argument(
+            "--no-dedupe",
+            action="store_true",
+            help="do not resolve the import's persons against the golden records afterwards",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         mapping = None
@@ -126,10 +132,33 @@ class Command(BaseCommand):
                 workers=options["workers"],
                 on_progress=_ProgressLine(self, batch, quiet=options["verbosity"] < 1),
             )
+        resolve = (
+            resumable
+            and not options["no_dedupe"]
+            and batch.status
+            in (
+                ImportBatch.Status.COMPLETE,
+                ImportBatch.Status.COMPLETE_WITH_ERRORS,
+            )
+        )
+        run = import_resolve(batch=batch) if resolve else None
         if options["json"]:
-            self.stdout.write(json.dumps(_summary(batch), indent=2, default=str))
+            summary = _summary(batch)
+            if run is not None:
+                summary["dedupe"] = {
+                    "run": run.pk,
+                    "linked": run.linked,
+                    "review": run.review_pairs,
+                }
+            self.stdout.write(json.dumps(summary, indent=2, default=str))
         else:
             self.stdout.write(reconciliation_text(batch))
+            if run is not None:
+                self.stdout.write(
+                    f"Golden records: {run.persons:,} persons, {run.linked:,} of this import's "
+                    f"persons linked to a golden record, {run.review_pairs:,} pairs to review "
+                    f"(dedupe run {run.pk})"
+                )
         if batch.status == ImportBatch.Status.FAILED:
             raise CommandError(f"Import {batch.pk} failed: {batch.message}")
 

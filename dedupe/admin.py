@@ -1,0 +1,163 @@
+"""The golden-record console: merge, unmerge and make-golden actions over persons, the review
+queue, runs and the merge log (read-only). Big-table settings throughout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from cmplatform.core.admin import BigTableAdmin
+from dedupe.models import DedupeLog, DedupeRun, GoldenRecord, ManualDecision, ReviewPair
+from dedupe.services import (
+    ResolutionError,
+    person_make_golden,
+    person_unmerge,
+    persons_merge,
+)
+
+
+class ReadOnlyAdmin(BigTableAdmin):
+    """Rows written only by services."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _can_merge(request: HttpRequest) -> bool:
+    return bool(request.user.has_perm("core.merge_persons"))
+
+
+@admin.register(GoldenRecord)
+class GoldenRecordAdmin(ReadOnlyAdmin):
+    """Select persons and merge them (the first selected golden record survives), unmerge a
+    duplicate, or make one the golden record of its cluster."""
+
+    list_display = (
+        "id",
+        "last_name",
+        "first_name",
+        "middle_name",
+        "suffix",
+        "zip5",
+        "is_duplicate",
+        "merged_into_id",
+        "source_updated_at",
+    )
+    list_filter = ("is_duplicate",)
+    search_fields = ("=id", "=merged_into__id", "last_name_key")
+    actions = ("merge_selected", "unmerge_selected", "make_golden")
+
+    @admin.action(description="Merge selected persons into the first golden one")
+    def merge_selected(self, request: HttpRequest, queryset: QuerySet[GoldenRecord]) -> None:
+        if not _can_merge(request):
+            self.message_user(request, "You may not merge persons.", messages.ERROR)
+            return
+        persons = list(queryset.order_by("pk"))
+        golden = next((p for p in persons if not p.is_duplicate), None)
+        if golden is None or len(persons) < 2:
+            self.message_user(
+                request, "Select a golden record and at least one other person.", messages.ERROR
+            )
+            return
+        try:
+            persons_merge(golden=golden, duplicates=persons, by=request.user)
+        except ResolutionError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(request, f"Merged {len(persons) - 1} person(s) into {golden.pk}.")
+
+    @admin.action(description="Unmerge selected duplicates")
+    def unmerge_selected(self, request: HttpRequest, queryset: QuerySet[GoldenRecord]) -> None:
+        if not _can_merge(request):
+            self.message_user(request, "You may not unmerge persons.", messages.ERROR)
+            return
+        done = 0
+        for person in queryset.filter(is_duplicate=True).order_by("pk"):
+            person_unmerge(person=person, by=request.user)
+            done += 1
+        self.message_user(request, f"Unmerged {done} person(s).")
+
+    @admin.action(description="Make the selected person its cluster's golden record")
+    def make_golden(self, request: HttpRequest, queryset: QuerySet[GoldenRecord]) -> None:
+        if not _can_merge(request) or queryset.count() != 1:
+            self.message_user(
+                request, "Select exactly one person (and have the right to merge).", messages.ERROR
+            )
+            return
+        person = person_make_golden(person=queryset.get(), by=request.user)
+        self.message_user(request, f"Person {person.pk} is now the golden record.")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # the changelist's actions need it; the form itself stays read-only (no fields)
+        return _can_merge(request) and obj is None
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("core.view_person"))
+
+
+@admin.register(ReviewPair)
+class ReviewPairAdmin(ReadOnlyAdmin):
+    list_display = ("id", "person_low_id", "person_high_id", "probability", "status", "created_at")
+    list_filter = ("status",)
+    ordering = ("status", "-probability")
+    raw_id_fields = ("person_low", "person_high", "run", "decided_by")
+
+
+@admin.register(DedupeRun)
+class DedupeRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "mode",
+        "status",
+        "persons",
+        "pairs",
+        "clusters",
+        "linked",
+        "unlinked",
+        "review_pairs",
+        "duplicate_rate",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("mode", "status")
+
+
+@admin.register(DedupeLog)
+class DedupeLogAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "created_at",
+        "action",
+        "golden_id",
+        "person_id",
+        "score",
+        "reason",
+        "actor",
+    )
+    list_filter = ("action",)
+    search_fields = ("=golden_id", "=person_id")
+    list_select_related = ("actor",)
+
+
+@admin.register(ManualDecision)
+class ManualDecisionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "person_low_id",
+        "person_high_id",
+        "is_active",
+        "decided_by",
+        "created_at",
+    )
+    list_filter = ("kind", "is_active")
+    list_select_related = ("decided_by",)

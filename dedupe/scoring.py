@@ -1,0 +1,459 @@
+"""Which persons are the same person: features, blocking keys, comparisons, the match model and
+the household guards. Pure Python (no database), so the same code serves full runs, incremental
+runs and tests.
+
+The model is Fellegi-Sunter: each pair of persons is compared field by field into a vector of
+*levels* (first name exact / nickname / typo / initial / different, phone shared / none shared,
+...). Each level has a probability among true matches (``m``) and among non-matches (``u``);
+the pair's match weight is the sum of ``log2(m / u)`` over its fields plus the prior
+``log2(λ / (1 - λ))``. ``u`` is measured on random pairs of persons, ``m`` and ``λ`` are learned
+by expectation-maximisation over the blocked pairs (both seeded and deterministic). Every
+decision keeps its per-field levels and weights as its evidence.
+
+Guards sit above the score: some differences mean *different people* however much else is
+shared (spouses and siblings on one landline, Sr/Jr at one address). A guarded pair never
+matches, and no cluster may hold two guarded persons.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jellyfish
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+from cmplatform.lib.hygiene.names import nickname_keys
+
+
+@dataclass(slots=True)
+class Features:
+    """What resolution compares of one person: its own values (before any survivorship from
+    its cluster) and its contact points."""
+
+    person_id: int
+    first: str  # first-name key (upper-case ASCII letters)
+    last: str  # last-name key
+    middle: str  # middle initial
+    suffix: str  # generational suffix token ("JR", "SR", "II", "III"...), "" when none
+    zip5: str
+    state: str
+    phones: tuple[str, ...]  # E.164
+    emails: tuple[str, ...]  # valid, lower-cased
+    addresses: tuple[str, ...]  # USPS address keys
+    updated: float  # source timestamp (epoch seconds), 0 when unknown
+    completeness: int  # non-empty fields and contact points
+    is_manual: bool  # verified by a person (manual override)
+    has_verified_email: bool
+    has_verified_phone: bool
+    # Phones held by persons of clearly different first names (a household line): shared, they
+    # are weaker evidence. Filled in by :func:`mark_household_phones`.
+    household_phones: frozenset[str] = field(default_factory=frozenset)
+
+
+# -- names -------------------------------------------------------------------------------------
+
+_GENERATIONAL = {"JR", "SR", "II", "III", "IV", "V", "2ND", "3RD"}
+
+
+def suffix_token(suffix: str) -> str:
+    """The generational part of a suffix ("Jr." → "JR"); professional suffixes (MD, Esq) are
+    not identity and compare as none."""
+    token = suffix.upper().replace(".", "").strip()
+    return token if token in _GENERATIONAL else ""
+
+
+@lru_cache(maxsize=200_000)
+def _nicknames(first: str) -> frozenset[str]:
+    return nickname_keys(first)
+
+
+@lru_cache(maxsize=500_000)
+def first_level(a: str, b: str) -> int:
+    """0 same, 1 nickname-equivalent, 2 a typo (Jaro-Winkler ≥ 0.9), 3 one an initial of the
+    other, 4 different. Keys are upper-case letters; callers handle missing names."""
+    if a == b:
+        return 0
+    if len(a) == 1 or len(b) == 1:
+        return 3 if a[0] == b[0] else 4
+    if _nicknames(a) & _nicknames(b):
+        return 1
+    if JaroWinkler.similarity(a, b) >= 0.9 and min(len(a), len(b)) >= 4:
+        return 2
+    return 4
+
+
+@lru_cache(maxsize=500_000)
+def last_level(a: str, b: str) -> int:
+    """0 same, 1 a typo (Jaro-Winkler ≥ 0.92 or one edit in a long name), 2 different."""
+    if a == b:
+        return 0
+    if JaroWinkler.similarity(a, b) >= 0.92 or (
+        min(len(a), len(b)) >= 6 and Levenshtein.distance(a, b) <= 1
+    ):
+        return 1
+    return 2
+
+
+@lru_cache(maxsize=200_000)
+def phonetic(last: str) -> str:
+    """Phonetic key of a last name (metaphone): "SMYTHE" and "SMITH" share it."""
+    return jellyfish.metaphone(last) if last else ""
+
+
+# -- comparison vectors -----------------------------------------------------------------------
+
+MISSING = -1
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One compared field and the names of its levels (level ``i`` is ``levels[i]``)."""
+
+    name: str
+    levels: tuple[str, ...]
+
+
+COMPARISONS: tuple[Comparison, ...] = (
+    Comparison("first_name", ("exact", "nickname", "typo", "initial", "different")),
+    Comparison("last_name", ("exact", "typo", "different")),
+    Comparison("middle_initial", ("same", "different")),
+    Comparison("suffix", ("same", "one_side_only", "different")),
+    Comparison("email", ("shared", "none_shared")),
+    Comparison("phone", ("shared_personal", "shared_household", "none_shared")),
+    Comparison("address", ("same_address", "same_zip", "same_state", "different")),
+)
+FIRST, LAST, MIDDLE, SUFFIX, EMAIL, PHONE, ADDRESS = range(len(COMPARISONS))
+
+
+def compare(a: Features, b: Features) -> tuple[int, ...]:
+    """The level of every comparison for the pair (``MISSING`` when a side lacks the field)."""
+    first = first_level(a.first, b.first) if a.first and b.first else MISSING
+    last = last_level(a.last, b.last) if a.last and b.last else MISSING
+    middle = (0 if a.middle == b.middle else 1) if a.middle and b.middle else MISSING
+    if a.suffix and b.suffix:
+        suffix = 0 if a.suffix == b.suffix else 2
+    elif a.suffix or b.suffix:
+        suffix = 1
+    else:
+        suffix = MISSING
+    email = (0 if set(a.emails) & set(b.emails) else 1) if a.emails and b.emails else MISSING
+    if a.phones and b.phones:
+        shared = set(a.phones) & set(b.phones)
+        if not shared:
+            phone = 2
+        elif shared - a.household_phones - b.household_phones:
+            phone = 0
+        else:
+            phone = 1
+    else:
+        phone = MISSING
+    if a.addresses and b.addresses and set(a.addresses) & set(b.addresses):
+        address = 0
+    elif a.zip5 and b.zip5:
+        address = 1 if a.zip5 == b.zip5 else (2 if a.state == b.state else 3)
+    elif a.state and b.state:
+        address = 2 if a.state == b.state else 3
+    else:
+        address = MISSING
+    return (first, last, middle, suffix, email, phone, address)
+
+
+# -- guards -----------------------------------------------------------------------------------
+
+GUARD_FIRST_NAME = "different_first_names"
+GUARD_SUFFIX = "conflicting_suffixes"
+GUARD_MIDDLE = "conflicting_middle_initials"
+GUARD_GENERATION = "possible_parent_and_child"
+
+
+def guard(a: Features, b: Features, levels: Sequence[int] | None = None) -> str | None:
+    """Why ``a`` and ``b`` must be different people, or ``None``.
+
+    Household rules: clearly different first names (spouses, siblings on one line or address),
+    Jr vs Sr / II vs III, different middle initials. And one generational suffix on one side
+    only, when the only thing the two share is the household (address or a household line) and
+    no personal contact point: a father without a suffix and his "Jr" son.
+    """
+    levels = compare(a, b) if levels is None else levels
+    if levels[FIRST] == 4:
+        return GUARD_FIRST_NAME
+    if levels[SUFFIX] == 2:
+        return GUARD_SUFFIX
+    if levels[MIDDLE] == 1:
+        return GUARD_MIDDLE
+    if levels[SUFFIX] == 1 and not _same_generation(a, b, levels):
+        return GUARD_GENERATION
+    return None
+
+
+def _same_generation(a: Features, b: Features, levels: Sequence[int]) -> bool:
+    """With a generational suffix on one side only, whether the pair still looks like one
+    person: a shared e-mail, or a shared personal number while neither side has a number of
+    its own the other lacks (a father and son share the landline but each has a cell) and
+    their e-mails do not differ."""
+    if levels[EMAIL] == 0:
+        return True
+    if levels[PHONE] != 0 or levels[EMAIL] == 1:
+        return False
+    only_a, only_b = set(a.phones) - set(b.phones), set(b.phones) - set(a.phones)
+    return not (only_a and only_b)
+
+
+# -- blocking ---------------------------------------------------------------------------------
+
+# Persons sharing one key beyond these counts are not compared on that key: a shared office
+# line or a common name in one ZIP would otherwise create pairs quadratically.
+BLOCK_CAP_CONTACT = 20
+BLOCK_CAP_NAME = 60
+
+
+def blocking_keys(person: Features) -> list[tuple[str, int]]:
+    """``(key, cap)`` of every block the person belongs to."""
+    keys: list[tuple[str, int]] = []
+    for email in person.emails:
+        keys.append((f"e|{email}", BLOCK_CAP_CONTACT))
+    for phone in person.phones:
+        keys.append((f"p|{phone}", BLOCK_CAP_CONTACT))
+    for address in person.addresses:
+        keys.append((f"a|{address}", BLOCK_CAP_CONTACT))
+    if person.last:
+        sound = phonetic(person.last)
+        if person.zip5:
+            keys.append((f"lz|{person.last}|{person.zip5}", BLOCK_CAP_NAME))
+            keys.append((f"sz|{sound}|{person.zip5}", BLOCK_CAP_NAME))
+        if person.first and person.state:
+            # movers: same name, new address and phone, usually in the same state; one key
+            # per name the first name may stand for, so "Bob" and "Robert" meet
+            for given in sorted(_nicknames(person.first)) if len(person.first) > 1 else ():
+                keys.append((f"ns|{given}|{person.last}|{person.state}", BLOCK_CAP_NAME))
+        if person.first and person.phones:
+            for phone in person.phones:
+                keys.append((f"l7|{person.last}|{phone[-7:]}", BLOCK_CAP_CONTACT))
+    return keys
+
+
+@dataclass
+class Blocking:
+    """Candidate pairs (indices into the feature list, ``i < j``) and what blocking cost."""
+
+    pairs: set[tuple[int, int]]
+    blocks: int = 0
+    capped_blocks: int = 0
+    capped_persons: int = 0
+
+
+def block(persons: Sequence[Features], *, only: set[int] | None = None) -> Blocking:
+    """All pairs of persons that share a block. With ``only`` (indices), just the pairs that
+    involve one of those persons (an incremental run)."""
+    blocks: dict[str, list[int]] = {}
+    caps: dict[str, int] = {}
+    for index, person in enumerate(persons):
+        for key, cap in blocking_keys(person):
+            members = blocks.get(key)
+            if members is None:
+                blocks[key] = [index]
+                caps[key] = cap
+            elif members[-1] != index:
+                members.append(index)
+    result = Blocking(pairs=set())
+    for key, members in blocks.items():
+        if len(members) < 2:
+            continue
+        result.blocks += 1
+        if len(members) > caps[key]:
+            result.capped_blocks += 1
+            result.capped_persons += len(members)
+            continue
+        for position, i in enumerate(members):
+            for j in members[position + 1 :]:
+                if only is None or i in only or j in only:
+                    result.pairs.add((i, j))
+    return result
+
+
+# -- the model --------------------------------------------------------------------------------
+
+
+def _level_counts(
+    vectors: Iterable[tuple[int, ...]], weights: Iterable[float]
+) -> list[list[float]]:
+    counts = [[0.0] * len(c.levels) for c in COMPARISONS]
+    for vector, weight in zip(vectors, weights, strict=True):
+        for index, level in enumerate(vector):
+            if level != MISSING:
+                counts[index][level] += weight
+    return counts
+
+
+def _normalised(counts: list[list[float]], smoothing: float) -> list[list[float]]:
+    result = []
+    for row in counts:
+        total = sum(row) + smoothing * len(row)
+        result.append([(value + smoothing) / total for value in row])
+    return result
+
+
+@dataclass
+class MatchModel:
+    """Fellegi-Sunter parameters: ``m[field][level]``, ``u[field][level]`` and the prior.
+
+    ``prior`` is λ over *all* pairs of persons (as ``u`` is measured on random pairs), so a
+    match weight is comparable across data sizes. An exact first- or last-name match is worth
+    more for a rare name than for a common one: its ``u`` is that name's share of the persons
+    (a term-frequency adjustment, as Splink offers), taken from ``frequencies``.
+    """
+
+    m: list[list[float]]
+    u: list[list[float]]
+    prior: float
+    frequencies: dict[int, dict[str, float]] = field(default_factory=dict)
+
+    def weights(self) -> list[list[float]]:
+        return [
+            [math.log2(m / u) for m, u in zip(m_row, u_row, strict=True)]
+            for m_row, u_row in zip(self.m, self.u, strict=True)
+        ]
+
+    def exact_adjustment(self, field_index: int, value: str) -> float:
+        """Bits to add to an exact match of ``value``: ``log2(u_exact / frequency)``."""
+        table = self.frequencies.get(field_index)
+        if not table:
+            return 0.0
+        frequency = max(table.get(value, 0.0), MIN_FREQUENCY)
+        return math.log2(self.u[field_index][0] / frequency)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "prior": self.prior,
+            "fields": {
+                comparison.name: {
+                    level: {"m": m, "u": u}
+                    for level, m, u in zip(comparison.levels, m_row, u_row, strict=True)
+                }
+                for comparison, m_row, u_row in zip(COMPARISONS, self.m, self.u, strict=True)
+            },
+        }
+
+
+def estimate_u(
+    persons: Sequence[Features], *, samples: int = 200_000, seed: int = 0
+) -> list[list[float]]:
+    """Level frequencies among random pairs of persons: almost all of them are non-matches."""
+    rng = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
+    count = len(persons)
+    vectors = []
+    if count >= 2:
+        for _ in range(samples):
+            i, j = rng.randrange(count), rng.randrange(count)
+            if i != j:
+                vectors.append(compare(persons[i], persons[j]))
+    return _normalised(_level_counts(vectors, [1.0] * len(vectors)), smoothing=1.0)
+
+
+# m before any data: what a true duplicate usually looks like. EM refines it.
+_INITIAL_M = (
+    (0.80, 0.08, 0.05, 0.05, 0.02),
+    (0.90, 0.08, 0.02),
+    (0.95, 0.05),
+    (0.60, 0.35, 0.05),
+    (0.70, 0.30),
+    (0.70, 0.10, 0.20),
+    (0.60, 0.20, 0.15, 0.05),
+)
+
+
+# An exact match on a name seen once still counts as if a few persons in a million had it.
+MIN_FREQUENCY = 1e-6
+
+
+def name_frequencies(persons: Sequence[Features]) -> dict[int, dict[str, float]]:
+    """Each first- and last-name key's share of the persons that have one."""
+    tables: dict[int, dict[str, float]] = {}
+    for field_index, attribute in ((FIRST, "first"), (LAST, "last")):
+        counts = Counter(getattr(p, attribute) for p in persons if getattr(p, attribute))
+        total = sum(counts.values()) or 1
+        tables[field_index] = {value: count / total for value, count in counts.items()}
+    return tables
+
+
+def estimate_model(
+    patterns: Counter[tuple[int, ...]],
+    u: list[list[float]],
+    *,
+    persons: int,
+    frequencies: dict[int, dict[str, float]] | None = None,
+    iterations: int = 25,
+) -> MatchModel:
+    """Learn ``m`` by expectation-maximisation over the blocked pairs' patterns (``u`` stays as
+    measured on random pairs, as Splink does), then turn the share of matches among blocked
+    pairs into the prior over all ``persons`` pairs. Guarded pairs are not given: they are
+    decided without the model."""
+    m = [list(row) for row in _INITIAL_M]
+    blocked_prior = 0.1
+    items = sorted(patterns.items())
+    total = sum(count for _, count in items)
+    for _ in range(iterations if items else 0):
+        model = MatchModel(m, u, blocked_prior)
+        posteriors = [match_probability(model, pattern) for pattern, _ in items]
+        weights = [p * count for p, (_, count) in zip(posteriors, items, strict=True)]
+        m = _normalised(_level_counts([p for p, _ in items], weights), smoothing=0.5)
+        blocked_prior = min(max(sum(weights) / total, 1e-6), 0.999)
+    all_pairs = max(persons * (persons - 1) / 2, 1.0)
+    prior = min(max(blocked_prior * total / all_pairs, 1e-12), 0.5)
+    return MatchModel(m, u, prior, frequencies or {})
+
+
+def match_weight(
+    model: MatchModel,
+    levels: Sequence[int],
+    weights: list[list[float]] | None = None,
+    names: tuple[str, str] | None = None,
+) -> float:
+    """The pair's match weight: prior log-odds plus each field's ``log2(m / u)``, with the
+    term-frequency adjustment of exact first/last names when ``names`` (first, last) are
+    given."""
+    table = model.weights() if weights is None else weights
+    total = math.log2(model.prior / (1 - model.prior))
+    for index, level in enumerate(levels):
+        if level != MISSING:
+            total += table[index][level]
+    if names is not None:
+        if levels[FIRST] == 0:
+            total += model.exact_adjustment(FIRST, names[0])
+        if levels[LAST] == 0:
+            total += model.exact_adjustment(LAST, names[1])
+    return total
+
+
+def match_probability(
+    model: MatchModel,
+    levels: Sequence[int],
+    weights: list[list[float]] | None = None,
+    names: tuple[str, str] | None = None,
+) -> float:
+    """The match weight as a probability."""
+    weight = match_weight(model, levels, weights, names)
+    if weight < -60:
+        return 0.0
+    return 1.0 if weight > 60 else 1.0 / (1.0 + 2.0 ** (-weight))
+
+
+def evidence(
+    model: MatchModel, levels: Sequence[int], weights: list[list[float]]
+) -> dict[str, object]:
+    """Why the pair scored as it did: per field, its level and the weight it added."""
+    fields: dict[str, object] = {}
+    for comparison, level, row in zip(COMPARISONS, levels, weights, strict=True):
+        if level == MISSING:
+            fields[comparison.name] = {"level": "missing", "weight": 0.0}
+        else:
+            fields[comparison.name] = {
+                "level": comparison.levels[level],
+                "weight": round(row[level], 3),
+            }
+    return fields

@@ -1,0 +1,699 @@
+"""Golden-record resolution: full and incremental runs, and the manual merge, unmerge and
+make-golden actions. Design and figures: ``docs/golden-records.md``.
+
+A run loads persons as features, blocks, scores, clusters with guards and chooses golden
+records (``dedupe.scoring``, ``dedupe.clustering``), then writes only what changed, set-based:
+the persons' links (``is_duplicate``/``merged_into``), ``person_duplicates`` with score and
+evidence, the review queue, survivorship into the golden records and one ``dedupe_log`` row per
+change. Persons are linked, never deleted or fused, so every merge can be undone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cmplatform.core.models import AuditLog, Person, PersonDuplicate
+from cmplatform.core.services import Actor, User, audit_record
+from cmplatform.lib.bulk import (
+    Column,
+    ColumnType,
+    staging_create,
+    staging_load,
+    update_from_staging,
+)
+from dedupe import clustering, scoring
+from dedupe.models import DedupeLog, DedupeRun, ManualDecision, ReviewPair
+from dedupe.scoring import Features
+from dedupe.selectors import person_features
+
+# Match probability from which a pair is linked without a person, and below which it is
+# dropped; pairs in between wait in the review queue. Counsel-free business settings, measured
+# on the demo generator's labelled data (bench/README.md).
+AUTO_MERGE_PROBABILITY = 0.97
+REVIEW_PROBABILITY = 0.40
+# Rows per multi-row INSERT of log and link rows.
+WRITE_BATCH_ROWS = 5_000
+# Golden-record fields survivorship fills from the cluster; the location travels as one group.
+NAME_FIELDS = ("first_name", "middle_name", "last_name", "suffix")
+LOCATION_FIELDS = ("state", "county", "zip5")
+SURVIVING_FIELDS = (*NAME_FIELDS, *LOCATION_FIELDS)
+
+
+def _user(actor: Actor) -> Any:
+    """The acting user to store, or ``None`` for the system and anonymous callers."""
+    return actor if isinstance(actor, User) and actor.is_authenticated else None
+
+
+class ResolutionError(RuntimeError):
+    """A merge, unmerge or override that cannot be done as asked (the message says why)."""
+
+
+@dataclass
+class _Plan:
+    """What a run decided: every person's golden record and the evidence behind each link."""
+
+    features: list[Features]
+    current: list[int | None]  # golden id now (None: golden or alone)
+    target: list[int | None] = field(default_factory=list)
+    links: dict[int, tuple[float, str, dict[str, Any]]] = field(default_factory=dict)
+    review: list[tuple[int, int, float, dict[str, Any]]] = field(default_factory=list)
+    pairs: int = 0
+    guarded: int = 0
+    capped_blocks: int = 0
+    clusters: int = 0
+    model: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def _timed(phases: dict[str, float], name: str) -> Iterator[None]:
+    started = time.monotonic()
+    yield
+    phases[name] = round(phases.get(name, 0.0) + time.monotonic() - started, 3)
+
+
+def mark_household_phones(persons: Sequence[Features]) -> None:
+    """Flag, on each person, the numbers also held by someone of a clearly different first
+    name: a household line, weaker evidence than a personal number when shared."""
+    holders: dict[str, list[int]] = defaultdict(list)
+    for index, person in enumerate(persons):
+        for phone in person.phones:
+            holders[phone].append(index)
+    for phone, indices in holders.items():
+        if len(indices) < 2 or len(indices) > scoring.BLOCK_CAP_CONTACT:
+            continue
+        firsts = {persons[i].first for i in indices if len(persons[i].first) > 1}
+        if any(scoring.first_level(a, b) == 4 for a in firsts for b in firsts if a < b):
+            for i in indices:
+                persons[i].household_phones = persons[i].household_phones | {phone}
+
+
+def _manual_decisions(
+    index_of: dict[int, int],
+) -> tuple[list[tuple[int, int]], set[tuple[int, int]], set[int]]:
+    same: list[tuple[int, int]] = []
+    different: set[tuple[int, int]] = set()
+    golden: set[int] = set()
+    for kind, low, high in ManualDecision.objects.filter(is_active=True).values_list(
+        "kind", "person_low_id", "person_high_id"
+    ):
+        if kind == ManualDecision.Kind.GOLDEN:
+            golden.add(low)
+        elif low in index_of and high in index_of:
+            pair = (index_of[low], index_of[high])
+            if kind == ManualDecision.Kind.SAME:
+                same.append(pair)
+            else:
+                different.add((min(pair), max(pair)))
+    return same, different, golden
+
+
+def _plan(
+    features: list[Features],
+    current: list[int | None],
+    *,
+    only: set[int] | None,
+    model: scoring.MatchModel | None,
+    phases: dict[str, float],
+) -> _Plan:
+    """Decide every person's golden record (``only``: re-decide around these indices)."""
+    plan = _Plan(features=features, current=current)
+    index_of = {person.person_id: index for index, person in enumerate(features)}
+    with _timed(phases, "block"):
+        mark_household_phones(features)
+        blocking = scoring.block(features, only=only)
+    plan.pairs, plan.capped_blocks = len(blocking.pairs), blocking.capped_blocks
+    with _timed(phases, "compare"):
+        compared: list[tuple[int, int, tuple[int, ...]]] = []
+        guarded: set[tuple[int, int]] = set()
+        for i, j in sorted(blocking.pairs):
+            levels = scoring.compare(features[i], features[j])
+            if scoring.guard(features[i], features[j], levels):
+                guarded.add((i, j))
+            else:
+                compared.append((i, j, levels))
+        plan.guarded = len(guarded)
+    with _timed(phases, "model"):
+        if model is None:
+            u = scoring.estimate_u(features)
+            model = scoring.estimate_model(
+                Counter(levels for _, _, levels in compared),
+                u,
+                persons=len(features),
+                frequencies=scoring.name_frequencies(features),
+            )
+        elif not model.frequencies:
+            model.frequencies = scoring.name_frequencies(features)
+        weights = model.weights()
+        plan.model = model.as_dict()
+    same, different, manual_golden = _manual_decisions(index_of)
+    with _timed(phases, "cluster"):
+        scored: list[clustering.ScoredPair] = []
+        levels_of: dict[tuple[int, int], tuple[int, ...]] = {}
+        for i, j, levels in compared:
+            names = (features[i].first, features[i].last)
+            probability = scoring.match_probability(model, levels, weights, names)
+            if probability >= REVIEW_PROBABILITY:
+                scored.append(clustering.ScoredPair(i, j, probability))
+                levels_of[(i, j)] = levels
+        # Existing links outside the re-decided persons stand (an incremental run).
+        join_first = list(same)
+        if only is not None:
+            for index, golden in enumerate(current):
+                if golden is not None and index not in only and golden in index_of:
+                    join_first.append((index_of[golden], index))
+
+        def keep_apart(x: int, y: int) -> bool:
+            pair = (min(x, y), max(x, y))
+            if pair in different or pair in guarded:
+                return True
+            return scoring.guard(features[x], features[y]) is not None
+
+        clusters = clustering.cluster(
+            len(features),
+            [pair for pair in scored if pair.probability >= AUTO_MERGE_PROBABILITY],
+            keep_apart=keep_apart,
+            join_first=join_first,
+        )
+        target: list[int | None] = [None] * len(features)
+        best: dict[int, tuple[float, int]] = {}
+        for pair in scored:
+            if pair.probability < AUTO_MERGE_PROBABILITY:
+                continue
+            for a, b in ((pair.i, pair.j), (pair.j, pair.i)):
+                if pair.probability > best.get(a, (0.0, 0))[0]:
+                    best[a] = (pair.probability, b)
+        for members in clusters.groups():
+            plan.clusters += 1
+            chosen = clustering.choose_golden([features[m] for m in members], manual_golden)
+            for member in members:
+                if features[member].person_id == chosen.person_id:
+                    continue
+                target[member] = chosen.person_id
+                probability, other = best.get(member, (1.0, index_of[chosen.person_id]))
+                pair_key = (min(member, other), max(member, other))
+                found = levels_of.get(pair_key)
+                reason = "manual" if found is None else _reason(found)
+                plan.links[member] = (
+                    probability,
+                    reason,
+                    {
+                        "via_person": features[other].person_id,
+                        "fields": scoring.evidence(model, found, weights) if found else {},
+                    },
+                )
+        plan.target = target
+        for pair in scored:
+            if clusters.find(pair.i) == clusters.find(pair.j):
+                continue
+            low, high = sorted((features[pair.i].person_id, features[pair.j].person_id))
+            levels = levels_of[(pair.i, pair.j)]
+            plan.review.append(
+                (low, high, pair.probability, {"fields": scoring.evidence(model, levels, weights)})
+            )
+    return plan
+
+
+def _reason(levels: Sequence[int]) -> str:
+    """The tier of a link, in the seed's words: exact (e-mail or phone with compatible names),
+    strong (name + ZIP or name + phone), or fuzzy (similar name and address)."""
+    if levels[scoring.EMAIL] == 0 or levels[scoring.PHONE] == 0:
+        return "exact: email or phone with compatible names"
+    if (
+        levels[scoring.FIRST] in (0, 1)
+        and levels[scoring.LAST] == 0
+        and levels[scoring.ADDRESS] in (0, 1)
+    ):
+        return "strong: name + ZIP"
+    if levels[scoring.PHONE] == 1:
+        return "strong: name + household phone"
+    return "fuzzy: similar name and address"
+
+
+# -- writes -----------------------------------------------------------------------------------
+
+
+def _write_links(plan: _Plan, run: DedupeRun, *, actor: Actor = None) -> tuple[int, int]:
+    """Apply the plan's changed links set-based; return (linked, unlinked)."""
+    features, current, target = plan.features, plan.current, plan.target
+    changed = [i for i in range(len(features)) if current[i] != target[i]]
+    if not changed:
+        return 0, 0
+    columns = [
+        Column("id", ColumnType.BIGINT),
+        Column("is_duplicate", ColumnType.BOOLEAN),
+        Column("is_original", ColumnType.BOOLEAN),
+        Column("merged_into_id", ColumnType.BIGINT),
+    ]
+    staging_create(connection, name="stg_dedupe_links", columns=columns, index=["id"])
+    staging_load(
+        connection,
+        name="stg_dedupe_links",
+        columns=columns,
+        rows=(
+            (features[i].person_id, target[i] is not None, target[i] is None, target[i])
+            for i in changed
+        ),
+    )
+    # Constraint order: a golden record never points anywhere, a duplicate always does.
+    update_from_staging(
+        connection,
+        target="persons",
+        staging="stg_dedupe_links",
+        key="id",
+        columns={
+            "is_duplicate": "is_duplicate",
+            "is_original": "is_original",
+            "merged_into_id": "merged_into_id",
+        },
+    )
+    changed_ids = [features[i].person_id for i in changed]
+    for start in range(0, len(changed_ids), WRITE_BATCH_ROWS):
+        PersonDuplicate.objects.filter(
+            duplicate_id__in=changed_ids[start : start + WRITE_BATCH_ROWS]
+        ).delete()
+    now = timezone.now()
+    links, logs = [], []
+    linked = unlinked = 0
+    actor_user = _user(actor)
+    for i in changed:
+        person_id = features[i].person_id
+        was, becomes = current[i], target[i]
+        if was is not None:
+            unlinked += 1
+            logs.append(
+                DedupeLog(
+                    run=run,
+                    action=DedupeLog.Action.UNMERGE,
+                    golden_id=was,
+                    person_id=person_id,
+                    reason="re-clustered" if target[i] else "no longer matched",
+                    actor=actor_user,
+                )
+            )
+        if becomes is not None:
+            linked += 1
+            probability, reason, evidence = plan.links[i]
+            links.append(
+                PersonDuplicate(
+                    original_id=becomes,
+                    duplicate_id=person_id,
+                    match_score=min(max(probability, 0.0), 1.0),
+                    match_reason=reason[:100],
+                    evidence=evidence,
+                    merged_at=now,
+                )
+            )
+            logs.append(
+                DedupeLog(
+                    run=run,
+                    action=DedupeLog.Action.MERGE,
+                    golden_id=becomes,
+                    person_id=person_id,
+                    score=probability,
+                    reason=reason[:100],
+                    fields=evidence,
+                    actor=actor_user,
+                )
+            )
+    PersonDuplicate.objects.bulk_create(links, batch_size=WRITE_BATCH_ROWS)
+    DedupeLog.objects.bulk_create(logs, batch_size=WRITE_BATCH_ROWS)
+    return linked, unlinked
+
+
+def _write_review(plan: _Plan, run: DedupeRun) -> int:
+    """Queue the plan's undecided pairs; pairs already decided by a person stay decided."""
+    if not plan.review:
+        return 0
+    lows = {low for low, _, _, _ in plan.review}
+    existing = {
+        (low, high): status
+        for low, high, status in ReviewPair.objects.filter(person_low_id__in=lows).values_list(
+            "person_low_id", "person_high_id", "status"
+        )
+    }
+    fresh = [
+        ReviewPair(
+            person_low_id=low,
+            person_high_id=high,
+            probability=probability,
+            evidence=evidence,
+            run=run,
+        )
+        for low, high, probability, evidence in plan.review
+        if (low, high) not in existing
+    ]
+    ReviewPair.objects.bulk_create(fresh, batch_size=WRITE_BATCH_ROWS)
+    return len(fresh)
+
+
+def _survive(golden_ids: Iterable[int], run: DedupeRun | None, *, actor: Actor = None) -> None:
+    """Recompute survivorship for each golden record (and restore persons that are no longer
+    golden of anything): per field the newest member's non-empty value, the location as one
+    group, never a field a person locked."""
+    ids = sorted(set(golden_ids))
+    actor_user = _user(actor)
+    for start in range(0, len(ids), WRITE_BATCH_ROWS):
+        page = ids[start : start + WRITE_BATCH_ROWS]
+        members: dict[int, list[Person]] = defaultdict(list)
+        for person in Person.objects.filter(merged_into_id__in=page, is_duplicate=True).order_by(
+            "pk"
+        ):
+            members[person.merged_into_id].append(person)  # type: ignore[index]
+        logs = []
+        for golden in Person.objects.filter(pk__in=page).order_by("pk"):
+            before = {name: getattr(golden, name) for name in SURVIVING_FIELDS}
+            own = _own_values(golden)
+            chosen = dict(own)
+            if not golden.is_duplicate:
+                group = [(golden, own)] + [(m, _own_values(m)) for m in members[golden.pk]]
+                newest_first = sorted(group, key=lambda item: (-(_stamp(item[0])), item[0].pk))
+                for name in NAME_FIELDS:
+                    if name in golden.manual_override_fields or own[name]:
+                        continue
+                    chosen[name] = next(
+                        (values[name] for _, values in newest_first if values[name]), ""
+                    )
+                if not own["zip5"] and not set(LOCATION_FIELDS) & set(
+                    golden.manual_override_fields
+                ):
+                    donor = next((values for _, values in newest_first if values["zip5"]), None)
+                    if donor is not None:
+                        chosen.update({name: donor[name] for name in LOCATION_FIELDS})
+            survivorship = {
+                name: [own[name], chosen[name]]
+                for name in SURVIVING_FIELDS
+                if chosen[name] != own[name]
+            }
+            if chosen == before and survivorship == golden.survivorship:
+                continue
+            for name, value in chosen.items():
+                setattr(golden, name, value)
+            golden.survivorship = survivorship
+            golden.refresh_name_keys()
+            golden.save(
+                update_fields=[
+                    *SURVIVING_FIELDS,
+                    "survivorship",
+                    "first_name_key",
+                    "last_name_key",
+                    "updated_at",
+                ]
+            )
+            changes = {
+                name: [before[name], chosen[name]]
+                for name in SURVIVING_FIELDS
+                if before[name] != chosen[name]
+            }
+            if changes:
+                logs.append(
+                    DedupeLog(
+                        run=run,
+                        action=DedupeLog.Action.SURVIVORSHIP,
+                        golden_id=golden.pk,
+                        person_id=golden.pk,
+                        fields=changes,
+                        actor=actor_user,
+                    )
+                )
+        DedupeLog.objects.bulk_create(logs)
+
+
+def _stamp(person: Person) -> float:
+    moment = person.source_updated_at or person.updated_at
+    return moment.timestamp() if moment else 0.0
+
+
+def _own_values(person: Person) -> dict[str, str]:
+    """A person's own values of the surviving fields (see :func:`dedupe.selectors._own`)."""
+    values = {}
+    for name in SURVIVING_FIELDS:
+        value = getattr(person, name) or ""
+        survived = person.survivorship.get(name)
+        if survived and value == (survived[1] or ""):
+            value = survived[0] or ""
+        values[name] = value
+    return values
+
+
+# -- runs -------------------------------------------------------------------------------------
+
+
+def _latest_model() -> scoring.MatchModel | None:
+    run = (
+        DedupeRun.objects.filter(mode=DedupeRun.Mode.FULL, status=DedupeRun.Status.COMPLETE)
+        .exclude(model={})
+        .order_by("-pk")
+        .first()
+    )
+    if run is None:
+        return None
+    fields = run.model["fields"]
+    m = [[fields[c.name][level]["m"] for level in c.levels] for c in scoring.COMPARISONS]
+    u = [[fields[c.name][level]["u"] for level in c.levels] for c in scoring.COMPARISONS]
+    return scoring.MatchModel(m, u, run.model["prior"])
+
+
+def dedupe_run(
+    *,
+    person_ids: Sequence[int] | None = None,
+    import_batch_id: int | None = None,
+    by: Actor = None,
+) -> DedupeRun:
+    """Resolve golden records: a full run over every person (``person_ids`` None) or an
+    incremental run that decides the given persons against everyone else, reusing the model
+    of the last full run. Deterministic: the same persons give the same clusters and golden
+    ids. Runs in one transaction: a failure changes nothing and leaves the run FAILED."""
+    mode = DedupeRun.Mode.FULL if person_ids is None else DedupeRun.Mode.INCREMENTAL
+    run = DedupeRun.objects.create(
+        mode=mode,
+        import_batch_id=import_batch_id,
+        created_by=_user(by),
+    )
+    phases: dict[str, float] = {}
+    try:
+        with transaction.atomic():
+            with _timed(phases, "load"):
+                loaded = list(person_features())
+            features = [f for f, _ in loaded]
+            current = [golden for _, golden in loaded]
+            del loaded
+            index_of = {person.person_id: index for index, person in enumerate(features)}
+            only = None
+            model = None
+            if person_ids is not None:
+                only = {index_of[pid] for pid in person_ids if pid in index_of}
+                model = _latest_model()
+            plan = _plan(features, current, only=only, model=model, phases=phases)
+            with _timed(phases, "write"):
+                linked, unlinked = _write_links(plan, run)
+                review = _write_review(plan, run)
+                touched = {
+                    golden
+                    for index in range(len(features))
+                    if plan.current[index] != plan.target[index]
+                    for golden in (plan.current[index], plan.target[index])
+                    if golden is not None
+                }
+                touched |= {
+                    features[i].person_id
+                    for i in range(len(features))
+                    if plan.current[i] != plan.target[i]
+                }
+                _survive(touched, run)
+            duplicates = sum(1 for golden in plan.target if golden is not None)
+            DedupeRun.objects.filter(pk=run.pk).update(
+                status=DedupeRun.Status.COMPLETE,
+                finished_at=timezone.now(),
+                persons=len(features),
+                pairs=plan.pairs,
+                guarded_pairs=plan.guarded,
+                capped_blocks=plan.capped_blocks,
+                linked=linked,
+                unlinked=unlinked,
+                review_pairs=review,
+                clusters=plan.clusters,
+                duplicate_rate=duplicates / len(features) if features else 0.0,
+                model=plan.model,
+                phase_seconds=phases,
+            )
+    except Exception as error:
+        DedupeRun.objects.filter(pk=run.pk).update(
+            status=DedupeRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(error).__name__}: {error}"[:2000],
+            phase_seconds=phases,
+        )
+        raise
+    run.refresh_from_db()
+    return run
+
+
+# -- manual actions ---------------------------------------------------------------------------
+
+
+def _decide(kind: str, a: int, b: int | None, by: Actor) -> None:
+    low, high = (a, None) if b is None else (min(a, b), max(a, b))
+    user = _user(by)
+    ManualDecision.objects.create(
+        kind=kind, person_low_id=low, person_high_id=high, decided_by=user
+    )
+
+
+def _link(person: Person, golden: Person, *, score: float, reason: str, by: Actor) -> None:
+    """Point ``person`` (and everyone linked to it) at ``golden``, with the link and log rows."""
+    user = _user(by)
+    followers = list(Person.objects.filter(merged_into=person, is_duplicate=True))
+    for member in [person, *followers]:
+        previous = member.merged_into_id if member.is_duplicate else None
+        Person.objects.filter(pk=member.pk).update(
+            is_duplicate=True, is_original=False, merged_into=golden, updated_at=timezone.now()
+        )
+        PersonDuplicate.objects.filter(duplicate=member).delete()
+        PersonDuplicate.objects.create(
+            original=golden,
+            duplicate=member,
+            match_score=score,
+            match_reason=reason,
+            evidence={"decided_by": getattr(user, "username", "")},
+            merged_at=timezone.now(),
+        )
+        if previous is not None:
+            DedupeLog.objects.create(
+                action=DedupeLog.Action.UNMERGE,
+                golden_id=previous,
+                person_id=member.pk,
+                reason=reason,
+                actor=user,
+            )
+        DedupeLog.objects.create(
+            action=DedupeLog.Action.MERGE,
+            golden_id=golden.pk,
+            person_id=member.pk,
+            score=score,
+            reason=reason,
+            actor=user,
+        )
+
+
+@transaction.atomic
+def persons_merge(
+    *,
+    golden: Person,
+    duplicates: Sequence[Person],
+    values: dict[str, str] | None = None,
+    by: Actor,
+    origin: str = AuditLog.Origin.ADMIN,
+) -> Person:
+    """Merge ``duplicates`` into ``golden`` by a person's decision: links (never deletes),
+    remembers the decision for every later run, and sets the chosen surviving ``values`` on
+    the golden record as manual overrides. Audited with before/after."""
+    golden = Person.objects.select_for_update().get(pk=golden.pk)
+    if golden.is_duplicate:
+        raise ResolutionError(
+            f"Person {golden.pk} is a duplicate of {golden.merged_into_id}; "
+            "merge into that golden record."
+        )
+    others = [p for p in duplicates if p.pk != golden.pk]
+    if not others:
+        raise ResolutionError("Choose at least one other person to merge.")
+    unknown = set(values or {}) - set(SURVIVING_FIELDS)
+    if unknown:
+        raise ResolutionError(f"These fields cannot be chosen: {', '.join(sorted(unknown))}.")
+    before = {name: getattr(golden, name) for name in SURVIVING_FIELDS}
+    for person in others:
+        _decide(ManualDecision.Kind.SAME, golden.pk, person.pk, by)
+        _link(Person.objects.get(pk=person.pk), golden, score=1.0, reason="manual merge", by=by)
+    _decide(ManualDecision.Kind.GOLDEN, golden.pk, None, by)
+    _survive([golden.pk], None, actor=by)
+    golden.refresh_from_db()
+    if values:
+        for name, value in values.items():
+            setattr(golden, name, value)
+        golden.manual_override_fields = sorted({*golden.manual_override_fields, *values})
+        golden.is_manual_override = True
+        golden.survivorship = {k: v for k, v in golden.survivorship.items() if k not in values}
+        golden.save()
+    after = {name: getattr(golden, name) for name in SURVIVING_FIELDS}
+    audit_record(
+        actor=by,
+        origin=origin,
+        action=AuditLog.Action.MERGE,
+        obj=golden,
+        changes={"merged": [p.pk for p in others], "before": before, "after": after},
+    )
+    return golden
+
+
+@transaction.atomic
+def person_unmerge(*, person: Person, by: Actor, origin: str = AuditLog.Origin.ADMIN) -> Person:
+    """Undo a merge: ``person`` is its own golden record again, exactly as its own data says
+    (its row was never changed), and the former golden record gets back its own values for
+    every field survivorship had filled from the cluster. Later runs keep the two apart."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if not person.is_duplicate or person.merged_into_id is None:
+        raise ResolutionError(f"Person {person.pk} is not merged into another person.")
+    golden_id = person.merged_into_id
+    user = _user(by)
+    ManualDecision.objects.filter(
+        kind=ManualDecision.Kind.SAME,
+        is_active=True,
+        person_low_id__in=(person.pk, golden_id),
+        person_high_id__in=(person.pk, golden_id),
+    ).update(is_active=False)
+    _decide(ManualDecision.Kind.DIFFERENT, person.pk, golden_id, by)
+    Person.objects.filter(pk=person.pk).update(
+        is_duplicate=False, is_original=True, merged_into=None, updated_at=timezone.now()
+    )
+    PersonDuplicate.objects.filter(duplicate=person).delete()
+    DedupeLog.objects.create(
+        action=DedupeLog.Action.UNMERGE,
+        golden_id=golden_id,
+        person_id=person.pk,
+        reason="manual unmerge",
+        actor=user,
+    )
+    _survive([golden_id, person.pk], None, actor=by)
+    person.refresh_from_db()
+    audit_record(
+        actor=by,
+        origin=origin,
+        action=AuditLog.Action.UNMERGE,
+        obj=person,
+        changes={"unmerged_from": golden_id},
+    )
+    return person
+
+
+@transaction.atomic
+def person_make_golden(*, person: Person, by: Actor, origin: str = AuditLog.Origin.ADMIN) -> Person:
+    """Make ``person`` the golden record of its cluster (a manual verification, which every
+    later run keeps)."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    _decide(ManualDecision.Kind.GOLDEN, person.pk, None, by)
+    former = person.merged_into_id if person.is_duplicate else None
+    if former is not None:
+        Person.objects.filter(pk=person.pk).update(
+            is_duplicate=False, is_original=True, merged_into=None
+        )
+        PersonDuplicate.objects.filter(duplicate=person).delete()
+        person.refresh_from_db()
+        _link(Person.objects.get(pk=former), person, score=1.0, reason="manual golden", by=by)
+        _survive([former, person.pk], None, actor=by)
+    Person.objects.filter(pk=person.pk).update(is_manual_override=True)
+    person.refresh_from_db()
+    audit_record(
+        actor=by,
+        origin=origin,
+        action=AuditLog.Action.OVERRIDE,
+        obj=person,
+        changes={"golden": True, "replaced_golden": former},
+    )
+    return person
