@@ -40,6 +40,9 @@ class DedupeRun(models.Model):
     clusters = models.BigIntegerField(default=0, help_text="Clusters of two or more.")
     duplicate_rate = models.FloatField(default=0.0)
     model = models.JSONField(default=dict, blank=True, help_text="m, u and prior used.")
+    blocking = models.JSONField(
+        default=dict, blank=True, help_text="Blocks, skipped blocks and pairs per rule."
+    )
     phase_seconds = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -212,67 +212,115 @@ BLOCK_CAP_CONTACT = 20
 BLOCK_CAP_NAME = 60
 
 
-def blocking_keys(person: Features) -> list[tuple[str, int]]:
-    """``(key, cap)`` of every block the person belongs to."""
-    keys: list[tuple[str, int]] = []
-    for email in person.emails:
-        keys.append((f"e|{email}", BLOCK_CAP_CONTACT))
-    for phone in person.phones:
-        keys.append((f"p|{phone}", BLOCK_CAP_CONTACT))
-    for address in person.addresses:
-        keys.append((f"a|{address}", BLOCK_CAP_CONTACT))
-    if person.last:
-        sound = phonetic(person.last)
-        if person.zip5:
-            keys.append((f"lz|{person.last}|{person.zip5}", BLOCK_CAP_NAME))
-            keys.append((f"sz|{sound}|{person.zip5}", BLOCK_CAP_NAME))
-        if person.first and person.state:
-            # movers: same name, new address and phone, usually in the same state; one key
-            # per name the first name may stand for, so "Bob" and "Robert" meet
-            for given in sorted(_nicknames(person.first)) if len(person.first) > 1 else ():
-                keys.append((f"ns|{given}|{person.last}|{person.state}", BLOCK_CAP_NAME))
-        if person.first and person.phones:
-            for phone in person.phones:
-                keys.append((f"l7|{person.last}|{phone[-7:]}", BLOCK_CAP_CONTACT))
-    return keys
+def _emails(person: Features) -> Iterable[str]:
+    return person.emails
+
+
+def _phones(person: Features) -> Iterable[str]:
+    return person.phones
+
+
+def _addresses(person: Features) -> Iterable[str]:
+    return person.addresses
+
+
+def _last_name_zip(person: Features) -> Iterable[str]:
+    return (f"{person.last}|{person.zip5}",) if person.last and person.zip5 else ()
+
+
+def _sound_zip(person: Features) -> Iterable[str]:
+    """Last-name typos: the metaphone key of the last name + ZIP5."""
+    return (f"{phonetic(person.last)}|{person.zip5}",) if person.last and person.zip5 else ()
+
+
+def _names_state(person: Features) -> Iterable[str]:
+    """Movers: same name, new address and phone, usually in the same state; one key per name
+    the first name may stand for, so "Bob" and "Robert" meet."""
+    if not (person.last and person.state and len(person.first) > 1):
+        return ()
+    return (f"{given}|{person.last}|{person.state}" for given in sorted(_nicknames(person.first)))
+
+
+def _last_name_phone7(person: Features) -> Iterable[str]:
+    """A number re-typed with another area code: last name + the last seven digits."""
+    if not person.last:
+        return ()
+    return (f"{person.last}|{phone[-7:]}" for phone in person.phones)
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """One kind of blocking key, with the largest block it may form."""
+
+    name: str
+    cap: int
+    keys: Callable[[Features], Iterable[str]]
+
+
+BLOCKING_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule("email", BLOCK_CAP_CONTACT, _emails),
+    BlockingRule("phone", BLOCK_CAP_CONTACT, _phones),
+    BlockingRule("address", BLOCK_CAP_CONTACT, _addresses),
+    BlockingRule("last_name_zip", BLOCK_CAP_NAME, _last_name_zip),
+    BlockingRule("sound_zip", BLOCK_CAP_NAME, _sound_zip),
+    BlockingRule("names_state", BLOCK_CAP_NAME, _names_state),
+    BlockingRule("last_name_phone7", BLOCK_CAP_CONTACT, _last_name_phone7),
+)
+
+_PAIR_SHIFT = 32
+
+
+def pair_code(i: int, j: int) -> int:
+    """A pair of indices ``i < j`` as one int: a set of ints is a third of a set of tuples."""
+    return (i << _PAIR_SHIFT) | j
+
+
+def pair_indices(code: int) -> tuple[int, int]:
+    return code >> _PAIR_SHIFT, code & ((1 << _PAIR_SHIFT) - 1)
 
 
 @dataclass
 class Blocking:
-    """Candidate pairs (indices into the feature list, ``i < j``) and what blocking cost."""
+    """Candidate pairs (:func:`pair_code` of indices into the feature list) and what blocking
+    cost, per rule."""
 
-    pairs: set[tuple[int, int]]
+    pairs: set[int]
     blocks: int = 0
     capped_blocks: int = 0
     capped_persons: int = 0
+    pairs_by_rule: dict[str, int] = field(default_factory=dict)
 
 
 def block(persons: Sequence[Features], *, only: set[int] | None = None) -> Blocking:
     """All pairs of persons that share a block. With ``only`` (indices), just the pairs that
-    involve one of those persons (an incremental run)."""
-    blocks: dict[str, list[int]] = {}
-    caps: dict[str, int] = {}
-    for index, person in enumerate(persons):
-        for key, cap in blocking_keys(person):
-            members = blocks.get(key)
-            if members is None:
-                blocks[key] = [index]
-                caps[key] = cap
-            elif members[-1] != index:
-                members.append(index)
+    involve one of those persons (an incremental run). One rule's blocks are held at a time."""
     result = Blocking(pairs=set())
-    for key, members in blocks.items():
-        if len(members) < 2:
-            continue
-        result.blocks += 1
-        if len(members) > caps[key]:
-            result.capped_blocks += 1
-            result.capped_persons += len(members)
-            continue
-        for position, i in enumerate(members):
-            for j in members[position + 1 :]:
-                if only is None or i in only or j in only:
-                    result.pairs.add((i, j))
+    for rule in BLOCKING_RULES:
+        blocks: dict[str, list[int]] = {}
+        for index, person in enumerate(persons):
+            for key in rule.keys(person):
+                members = blocks.get(key)
+                if members is None:
+                    blocks[key] = [index]
+                elif members[-1] != index:
+                    members.append(index)
+        before = len(result.pairs)
+        for members in blocks.values():
+            if len(members) < 2:
+                continue
+            result.blocks += 1
+            if len(members) > rule.cap:
+                result.capped_blocks += 1
+                result.capped_persons += len(members)
+                continue
+            if only is not None and not any(member in only for member in members):
+                continue
+            for position, i in enumerate(members):
+                for j in members[position + 1 :]:
+                    if only is None or i in only or j in only:
+                        result.pairs.add(pair_code(i, j))
+        result.pairs_by_rule[rule.name] = len(result.pairs) - before
+        del blocks
     return result
 
 

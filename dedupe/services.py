@@ -70,6 +70,7 @@ class _Plan:
     capped_blocks: int = 0
     clusters: int = 0
     model: dict[str, Any] = field(default_factory=dict)
+    blocking: dict[str, Any] = field(default_factory=dict)
 
 
 @contextmanager
@@ -130,10 +131,17 @@ def _plan(
         mark_household_phones(features)
         blocking = scoring.block(features, only=only)
     plan.pairs, plan.capped_blocks = len(blocking.pairs), blocking.capped_blocks
+    plan.blocking = {
+        "blocks": blocking.blocks,
+        "capped_blocks": blocking.capped_blocks,
+        "persons_in_capped_blocks": blocking.capped_persons,
+        "new_pairs_by_rule": blocking.pairs_by_rule,
+    }
     with _timed(phases, "compare"):
         compared: list[tuple[int, int, tuple[int, ...]]] = []
         guarded: set[tuple[int, int]] = set()
-        for i, j in sorted(blocking.pairs):
+        for code in sorted(blocking.pairs):
+            i, j = scoring.pair_indices(code)
             levels = scoring.compare(features[i], features[j])
             if scoring.guard(features[i], features[j], levels):
                 guarded.add((i, j))
@@ -522,6 +530,7 @@ def dedupe_run(
                 clusters=plan.clusters,
                 duplicate_rate=duplicates / len(features) if features else 0.0,
                 model=plan.model,
+                blocking=plan.blocking,
                 phase_seconds=phases,
             )
     except Exception as error:

@@ -22,7 +22,7 @@ import re
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -823,15 +823,17 @@ def _complete(batch: ImportBatch) -> ImportBatch:
     return _finish(batch, status, message)
 
 
-def import_resolve(*, batch: ImportBatch) -> DedupeRun:
-    """Resolve the persons an import inserted or updated against the golden records (an
-    incremental golden-record run; the rest of the persons keep their links)."""
+def import_resolve(*, batch_ids: Sequence[int]) -> DedupeRun:
+    """Resolve the persons the given imports inserted or updated against the golden records
+    (one incremental golden-record run; every other person keeps its links)."""
     person_ids = list(
         RecordVersion.objects.filter(
-            batch_id=batch.pk,
+            batch_id__in=batch_ids,
             outcome__in=(RecordVersion.Outcome.INSERTED, RecordVersion.Outcome.UPDATED),
         )
         .values_list("person_id", flat=True)
         .distinct()
     )
-    return dedupe_run(person_ids=person_ids, import_batch_id=batch.pk)
+    return dedupe_run(
+        person_ids=person_ids, import_batch_id=batch_ids[0] if len(batch_ids) == 1 else None
+    )

@@ -22,6 +22,7 @@ from cmplatform.lib.bulk import (
     staging_create,
     staging_drop,
     staging_load,
+    update_from_staging,
     upsert_from_staging,
 )
 from tests.factories import email_create, person_create
@@ -129,6 +130,7 @@ PERSON_COLUMNS = [
     Column("zero", ColumnType.INTEGER),
     Column("blank", ColumnType.VARCHAR, 10),
     Column("locks", ColumnType.JSON),
+    Column("no_fields", ColumnType.JSON),
 ]
 # Columns that only matter when the upsert inserts: filled from constants, never updated.
 INSERT_ONLY = {
@@ -141,6 +143,7 @@ INSERT_ONLY = {
     "is_duplicate": "no",
     "is_manual_override": "no",
     "manual_override_fields": "locks",
+    "survivorship": "no_fields",
     "score": "zero",
     "source": "blank",
     "created_at": "now",
@@ -175,7 +178,22 @@ PERSON_UPSERT = Upsert(
 
 
 def person_row(person_id, first, middle, last, suffix, seen_at):
-    return (person_id, first, middle, last, suffix, "new", seen_at, NOW, True, False, 0, "", "[]")
+    return (
+        person_id,
+        first,
+        middle,
+        last,
+        suffix,
+        "new",
+        seen_at,
+        NOW,
+        True,
+        False,
+        0,
+        "",
+        "[]",
+        "{}",
+    )
 
 
 @pytest.mark.django_db
@@ -433,3 +451,35 @@ def test_prepared_loads_leave_no_file_behind_and_refuse_bad_rows_before_sending(
         load_prepared(connection, name="stage_prepared", prepared=prepare_load(other, columns, []))
     assert list(staged_rows("stage_prepared")) == [(1, "one"), (2, "two")]
     assert set(os.listdir(tmp_path)) == before
+
+
+@pytest.mark.django_db
+def test_update_from_staging_sets_columns_of_the_staged_keys_only():
+    ann, bob, _ = (person_create(first_name=name) for name in ("Ann", "Bob", "Cy"))
+    columns = [
+        Column("id", ColumnType.BIGINT),
+        Column("is_duplicate", ColumnType.BOOLEAN),
+        Column("is_original", ColumnType.BOOLEAN),
+        Column("merged_into_id", ColumnType.BIGINT),
+    ]
+    staging_create(connection, name="stage_links", columns=columns, index=["id"])
+    staging_load(
+        connection, name="stage_links", columns=columns, rows=[(bob.pk, True, False, ann.pk)]
+    )
+
+    changed = update_from_staging(
+        connection,
+        target="persons",
+        staging="stage_links",
+        key="id",
+        columns={
+            "is_duplicate": "is_duplicate",
+            "is_original": "is_original",
+            "merged_into_id": "merged_into_id",
+        },
+    )
+
+    assert changed == 1
+    assert list(
+        Person.objects.order_by("pk").values_list("first_name", "is_duplicate", "merged_into_id")
+    ) == [("Ann", False, None), ("Bob", True, ann.pk), ("Cy", False, None)]

@@ -141,7 +141,7 @@ class Command(BaseCommand):
                 ImportBatch.Status.COMPLETE_WITH_ERRORS,
             )
         )
-        run = import_resolve(batch=batch) if resolve else None
+        run = import_resolve(batch_ids=[batch.pk]) if resolve else None
         if options["json"]:
             summary = _summary(batch)
             if run is not None:
