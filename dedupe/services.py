@@ -10,6 +10,7 @@ change. Persons are linked, never deleted or fused, so every merge can be undone
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,6 +30,7 @@ from cmplatform.lib.bulk import (
     staging_load,
     update_from_staging,
 )
+from cmplatform.lib.normalize import name_key
 from dedupe import clustering, scoring
 from dedupe.models import DedupeLog, DedupeRun, ManualDecision, ReviewPair
 from dedupe.scoring import Features
@@ -362,37 +364,60 @@ def _write_review(plan: _Plan, run: DedupeRun) -> int:
     return len(fresh)
 
 
+_SURVIVOR_COLUMNS = (
+    "pk",
+    *SURVIVING_FIELDS,
+    "survivorship",
+    "manual_override_fields",
+    "is_duplicate",
+    "merged_into_id",
+    "source_updated_at",
+    "updated_at",
+)
+_SURVIVOR_STAGING = [
+    Column("id", ColumnType.BIGINT),
+    *(Column(name, ColumnType.VARCHAR, 100) for name in SURVIVING_FIELDS),
+    Column("first_name_key", ColumnType.VARCHAR, 100),
+    Column("last_name_key", ColumnType.VARCHAR, 100),
+    Column("survivorship", ColumnType.JSON),
+    Column("updated_at", ColumnType.DATETIME),
+]
+
+
 def _survive(golden_ids: Iterable[int], run: DedupeRun | None, *, actor: Actor = None) -> None:
     """Recompute survivorship for each golden record (and restore persons that are no longer
-    golden of anything): per field the newest member's non-empty value, the location as one
-    group, never a field a person locked."""
+    golden of anything): an empty name field takes the newest member's non-empty value, an
+    empty location (state, county, ZIP) the newest member's location as one group; a field a
+    person locked is never touched. Set-based: one staged UPDATE per page of golden records."""
     ids = sorted(set(golden_ids))
     actor_user = _user(actor)
+    now = timezone.now()
     for start in range(0, len(ids), WRITE_BATCH_ROWS):
         page = ids[start : start + WRITE_BATCH_ROWS]
-        members: dict[int, list[Person]] = defaultdict(list)
-        for person in Person.objects.filter(merged_into_id__in=page, is_duplicate=True).order_by(
-            "pk"
+        members: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in (
+            Person.objects.filter(merged_into_id__in=page, is_duplicate=True)
+            .order_by("pk")
+            .values(*_SURVIVOR_COLUMNS)
         ):
-            members[person.merged_into_id].append(person)  # type: ignore[index]
-        logs = []
-        for golden in Person.objects.filter(pk__in=page).order_by("pk"):
-            before = {name: getattr(golden, name) for name in SURVIVING_FIELDS}
+            members[row["merged_into_id"]].append(row)
+        staged, logs = [], []
+        for golden in Person.objects.filter(pk__in=page).order_by("pk").values(*_SURVIVOR_COLUMNS):
+            before = {name: golden[name] for name in SURVIVING_FIELDS}
             own = _own_values(golden)
             chosen = dict(own)
-            if not golden.is_duplicate:
-                group = [(golden, own)] + [(m, _own_values(m)) for m in members[golden.pk]]
-                newest_first = sorted(group, key=lambda item: (-(_stamp(item[0])), item[0].pk))
+            locked = set(golden["manual_override_fields"] or ())
+            if not golden["is_duplicate"]:
+                group = [golden, *members[golden["pk"]]]
+                newest_first = [
+                    _own_values(row)
+                    for row in sorted(group, key=lambda row: (-_stamp(row), row["pk"]))
+                ]
                 for name in NAME_FIELDS:
-                    if name in golden.manual_override_fields or own[name]:
-                        continue
-                    chosen[name] = next(
-                        (values[name] for _, values in newest_first if values[name]), ""
-                    )
-                if not own["zip5"] and not set(LOCATION_FIELDS) & set(
-                    golden.manual_override_fields
-                ):
-                    donor = next((values for _, values in newest_first if values["zip5"]), None)
+                    if name not in locked and not own[name]:
+                        chosen[name] = next((v[name] for v in newest_first if v[name]), "")
+                if not own["zip5"] and not locked & set(LOCATION_FIELDS):
+                    donor = next((values for values in newest_first if values["zip5"]), None)
                     if donor is not None:
                         chosen.update({name: donor[name] for name in LOCATION_FIELDS})
             survivorship = {
@@ -400,20 +425,17 @@ def _survive(golden_ids: Iterable[int], run: DedupeRun | None, *, actor: Actor =
                 for name in SURVIVING_FIELDS
                 if chosen[name] != own[name]
             }
-            if chosen == before and survivorship == golden.survivorship:
+            if chosen == before and survivorship == (golden["survivorship"] or {}):
                 continue
-            for name, value in chosen.items():
-                setattr(golden, name, value)
-            golden.survivorship = survivorship
-            golden.refresh_name_keys()
-            golden.save(
-                update_fields=[
-                    *SURVIVING_FIELDS,
-                    "survivorship",
-                    "first_name_key",
-                    "last_name_key",
-                    "updated_at",
-                ]
+            staged.append(
+                (
+                    golden["pk"],
+                    *(chosen[name] for name in SURVIVING_FIELDS),
+                    name_key(chosen["first_name"]),
+                    name_key(chosen["last_name"]),
+                    json.dumps(survivorship, ensure_ascii=False),
+                    now,
+                )
             )
             changes = {
                 name: [before[name], chosen[name]]
@@ -425,28 +447,43 @@ def _survive(golden_ids: Iterable[int], run: DedupeRun | None, *, actor: Actor =
                     DedupeLog(
                         run=run,
                         action=DedupeLog.Action.SURVIVORSHIP,
-                        golden_id=golden.pk,
-                        person_id=golden.pk,
+                        golden_id=golden["pk"],
+                        person_id=golden["pk"],
                         fields=changes,
                         actor=actor_user,
                     )
                 )
-        DedupeLog.objects.bulk_create(logs)
+        if staged:
+            staging_create(
+                connection, name="stg_survivorship", columns=_SURVIVOR_STAGING, index=["id"]
+            )
+            staging_load(
+                connection, name="stg_survivorship", columns=_SURVIVOR_STAGING, rows=staged
+            )
+            update_from_staging(
+                connection,
+                target="persons",
+                staging="stg_survivorship",
+                key="id",
+                columns={c.name: c.name for c in _SURVIVOR_STAGING if c.name != "id"},
+            )
+        DedupeLog.objects.bulk_create(logs, batch_size=WRITE_BATCH_ROWS)
 
 
-def _stamp(person: Person) -> float:
-    moment = person.source_updated_at or person.updated_at
-    return moment.timestamp() if moment else 0.0
+def _stamp(row: dict[str, Any]) -> float:
+    moment = row["source_updated_at"] or row["updated_at"]
+    return float(moment.timestamp()) if moment else 0.0
 
 
-def _own_values(person: Person) -> dict[str, str]:
+def _own_values(row: dict[str, Any]) -> dict[str, str]:
     """A person's own values of the surviving fields (see :func:`dedupe.selectors._own`)."""
     values = {}
+    survived = row["survivorship"] or {}
     for name in SURVIVING_FIELDS:
-        value = getattr(person, name) or ""
-        survived = person.survivorship.get(name)
-        if survived and value == (survived[1] or ""):
-            value = survived[0] or ""
+        value = row[name] or ""
+        entry = survived.get(name)
+        if entry and value == (entry[1] or ""):
+            value = entry[0] or ""
         values[name] = value
     return values
 
