@@ -170,6 +170,16 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 INGEST_CHUNK_ROWS = env.integer("INGEST_CHUNK_ROWS", 100_000, minimum=100)
 INGEST_WORKERS = env.integer("INGEST_WORKERS", min(os.cpu_count() or 1, 4), minimum=0)
 
+# --- Golden records --------------------------------------------------------------------------
+# Match probability from which a pair is linked without a person, and from which (below that)
+# it waits in the review queue; measured on the labelled demo data (bench/README.md).
+DEDUPE_AUTO_MERGE_PROBABILITY = env.probability("DEDUPE_AUTO_MERGE_PROBABILITY", 0.97)
+DEDUPE_REVIEW_PROBABILITY = env.probability("DEDUPE_REVIEW_PROBABILITY", 0.40)
+if DEDUPE_REVIEW_PROBABILITY > DEDUPE_AUTO_MERGE_PROBABILITY:
+    raise ImproperlyConfigured(
+        "DEDUPE_REVIEW_PROBABILITY must not exceed DEDUPE_AUTO_MERGE_PROBABILITY."
+    )
+
 # --- Storage ---------------------------------------------------------------------------------
 LANDING_S3_BUCKET = env.optional("LANDING_S3_BUCKET")
 if LANDING_S3_BUCKET:

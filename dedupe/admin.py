@@ -16,6 +16,7 @@ from dedupe.services import (
     person_make_golden,
     person_unmerge,
     persons_merge,
+    review_pair_decide,
 )
 
 
@@ -106,10 +107,36 @@ class GoldenRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(ReviewPair)
 class ReviewPairAdmin(ReadOnlyAdmin):
-    list_display = ("id", "person_low_id", "person_high_id", "probability", "status", "created_at")
+    """Pairs between the review and auto-merge thresholds, strongest first, with evidence."""
+
+    list_display = ("id", "person_low", "person_high", "probability", "status", "created_at")
     list_filter = ("status",)
     ordering = ("status", "-probability")
+    list_select_related = ("person_low", "person_high")
     raw_id_fields = ("person_low", "person_high", "run", "decided_by")
+    readonly_fields = ("person_low", "person_high", "probability", "evidence", "status", "run")
+    actions = ("same_person", "different_persons")
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[ReviewPair], same: bool) -> None:
+        if not _can_merge(request):
+            self.message_user(request, "You may not decide review pairs.", messages.ERROR)
+            return
+        done = 0
+        for pair in queryset.filter(status=ReviewPair.Status.OPEN).order_by("pk"):
+            review_pair_decide(pair=pair, same_person=same, by=request.user)
+            done += 1
+        self.message_user(request, f"Decided {done} pair(s).")
+
+    @admin.action(description="Same person: merge")
+    def same_person(self, request: HttpRequest, queryset: QuerySet[ReviewPair]) -> None:
+        self._decide(request, queryset, True)
+
+    @admin.action(description="Different persons: keep apart")
+    def different_persons(self, request: HttpRequest, queryset: QuerySet[ReviewPair]) -> None:
+        self._decide(request, queryset, False)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _can_merge(request) and obj is None
 
 
 @admin.register(DedupeRun)

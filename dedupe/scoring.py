@@ -124,8 +124,13 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("middle_initial", ("same", "different")),
     Comparison("suffix", ("same", "one_side_only", "different")),
     Comparison("email", ("shared", "none_shared")),
-    Comparison("phone", ("shared_personal", "shared_household", "none_shared")),
-    Comparison("address", ("same_address", "same_zip", "same_state", "different")),
+    Comparison(
+        "phone",
+        ("shared_personal", "shared_each_with_own", "shared_household", "none_shared"),
+    ),
+    Comparison(
+        "address", ("same_address", "similar_address", "same_zip", "same_state", "different")
+    ),
 )
 FIRST, LAST, MIDDLE, SUFFIX, EMAIL, PHONE, ADDRESS = range(len(COMPARISONS))
 
@@ -134,6 +139,11 @@ def compare(a: Features, b: Features) -> tuple[int, ...]:
     """The level of every comparison for the pair (``MISSING`` when a side lacks the field)."""
     first = first_level(a.first, b.first) if a.first and b.first else MISSING
     last = last_level(a.last, b.last) if a.last and b.last else MISSING
+    if (first == 4 or last == 2) and a.first and a.last and b.first and b.last:
+        # "Glenn Kit" and "Kit Glenn": one source wrote the name the other way round
+        swapped_first, swapped_last = first_level(a.first, b.last), last_level(a.last, b.first)
+        if swapped_first <= 2 and swapped_last <= 1:
+            first, last = swapped_first, swapped_last
     middle = (0 if a.middle == b.middle else 1) if a.middle and b.middle else MISSING
     if a.suffix and b.suffix:
         suffix = 0 if a.suffix == b.suffix else 2
@@ -143,24 +153,50 @@ def compare(a: Features, b: Features) -> tuple[int, ...]:
         suffix = MISSING
     email = (0 if set(a.emails) & set(b.emails) else 1) if a.emails and b.emails else MISSING
     if a.phones and b.phones:
-        shared = set(a.phones) & set(b.phones)
+        mine, theirs = set(a.phones), set(b.phones)
+        shared = mine & theirs
         if not shared:
+            phone = 3
+        elif not shared - a.household_phones - b.household_phones:
             phone = 2
-        elif shared - a.household_phones - b.household_phones:
-            phone = 0
-        else:
+        elif mine - shared and theirs - shared:
+            # one line in common and a number of its own on each side: a household line with
+            # two cells (a father and a son) more often than one person
             phone = 1
+        else:
+            phone = 0
     else:
         phone = MISSING
     if a.addresses and b.addresses and set(a.addresses) & set(b.addresses):
         address = 0
+    elif a.addresses and b.addresses and _similar_addresses(a.addresses, b.addresses):
+        address = 1
     elif a.zip5 and b.zip5:
-        address = 1 if a.zip5 == b.zip5 else (2 if a.state == b.state else 3)
+        address = 2 if a.zip5 == b.zip5 else (3 if a.state == b.state else 4)
     elif a.state and b.state:
-        address = 2 if a.state == b.state else 3
+        address = 3 if a.state == b.state else 4
     else:
         address = MISSING
     return (first, last, middle, suffix, email, phone, address)
+
+
+def _similar_addresses(mine: Sequence[str], theirs: Sequence[str]) -> bool:
+    """A street typed with a typo or another unit spelling, in the same ZIP ("9094 PEN LN" and
+    "9094 PNN LN"): keys are ``STREET|ZIP``."""
+    return any(
+        x.rpartition("|")[2] == y.rpartition("|")[2] and similar_street(x, y)
+        for x in mine
+        for y in theirs
+    )
+
+
+@lru_cache(maxsize=200_000)
+def similar_street(a: str, b: str) -> bool:
+    """Streets of one ZIP that differ by a typo: same house number, Levenshtein similarity of
+    the whole key at least 0.85."""
+    if a.split(" ", 1)[0] != b.split(" ", 1)[0]:
+        return False
+    return Levenshtein.normalized_similarity(a, b) >= 0.85
 
 
 # -- guards -----------------------------------------------------------------------------------
@@ -193,15 +229,10 @@ def guard(a: Features, b: Features, levels: Sequence[int] | None = None) -> str 
 
 def _same_generation(a: Features, b: Features, levels: Sequence[int]) -> bool:
     """With a generational suffix on one side only, whether the pair still looks like one
-    person: a shared e-mail, or a shared personal number while neither side has a number of
-    its own the other lacks (a father and son share the landline but each has a cell) and
-    their e-mails do not differ."""
-    if levels[EMAIL] == 0:
-        return True
-    if levels[PHONE] != 0 or levels[EMAIL] == 1:
-        return False
-    only_a, only_b = set(a.phones) - set(b.phones), set(b.phones) - set(a.phones)
-    return not (only_a and only_b)
+    person: only a shared e-mail says so. A father without a suffix and his "Jr" son share the
+    address and the landline; on the labelled data half of such pairs were two people. Such a
+    pair is never linked automatically: it goes to the review queue."""
+    return levels[EMAIL] == 0
 
 
 # -- blocking ---------------------------------------------------------------------------------
@@ -224,21 +255,51 @@ def _addresses(person: Features) -> Iterable[str]:
     return person.addresses
 
 
-def _last_name_zip(person: Features) -> Iterable[str]:
-    return (f"{person.last}|{person.zip5}",) if person.last and person.zip5 else ()
+def _given_names(person: Features) -> list[str]:
+    """Every name the first name may stand for ("Bob" → BOB, ROBERT...), or its initial."""
+    if len(person.first) > 1:
+        return sorted(_nicknames(person.first))
+    return [person.first] if person.first else []
+
+
+def _name_zip(person: Features) -> Iterable[str]:
+    """Same person, same ZIP: the last name and each name the first name may stand for."""
+    if not (person.last and person.zip5):
+        return ()
+    return (f"{given}|{person.last}|{person.zip5}" for given in _given_names(person))
+
+
+def _initial_zip(person: Features) -> Iterable[str]:
+    """First-name typos and initials: the last name, the first initial and the ZIP."""
+    if not (person.last and person.first and person.zip5):
+        return ()
+    return (f"{person.last}|{person.first[0]}|{person.zip5}",)
 
 
 def _sound_zip(person: Features) -> Iterable[str]:
-    """Last-name typos: the metaphone key of the last name + ZIP5."""
-    return (f"{phonetic(person.last)}|{person.zip5}",) if person.last and person.zip5 else ()
+    """Last-name typos: the metaphone key of the last name, the first initial and the ZIP."""
+    if not (person.last and person.first and person.zip5):
+        return ()
+    return (f"{phonetic(person.last)}|{person.first[0]}|{person.zip5}",)
 
 
 def _names_state(person: Features) -> Iterable[str]:
-    """Movers: same name, new address and phone, usually in the same state; one key per name
-    the first name may stand for, so "Bob" and "Robert" meet."""
-    if not (person.last and person.state and len(person.first) > 1):
+    """Movers: same name, new address and phone, usually in the same state."""
+    if not (person.last and person.state):
         return ()
-    return (f"{given}|{person.last}|{person.state}" for given in sorted(_nicknames(person.first)))
+    return (f"{given}|{person.last}|{person.state}" for given in _given_names(person))
+
+
+def _full_name(person: Features) -> Iterable[str]:
+    """The full name alone, for records without any location: they share no ZIP or state
+    block with anyone. Only pairs that involve such a record are formed (``pairs_need``)."""
+    if not person.last:
+        return ()
+    return (f"{given}|{person.last}" for given in _given_names(person))
+
+
+def _has_no_location(person: Features) -> bool:
+    return not person.zip5 and not person.state
 
 
 def _last_name_phone7(person: Features) -> Iterable[str]:
@@ -250,21 +311,25 @@ def _last_name_phone7(person: Features) -> Iterable[str]:
 
 @dataclass(frozen=True)
 class BlockingRule:
-    """One kind of blocking key, with the largest block it may form."""
+    """One kind of blocking key, with the largest block it may form and, optionally, which
+    persons a pair of the block must involve."""
 
     name: str
     cap: int
     keys: Callable[[Features], Iterable[str]]
+    pairs_need: Callable[[Features], bool] | None = None
 
 
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("email", BLOCK_CAP_CONTACT, _emails),
     BlockingRule("phone", BLOCK_CAP_CONTACT, _phones),
     BlockingRule("address", BLOCK_CAP_CONTACT, _addresses),
-    BlockingRule("last_name_zip", BLOCK_CAP_NAME, _last_name_zip),
+    BlockingRule("name_zip", BLOCK_CAP_NAME, _name_zip),
+    BlockingRule("initial_zip", BLOCK_CAP_NAME, _initial_zip),
     BlockingRule("sound_zip", BLOCK_CAP_NAME, _sound_zip),
     BlockingRule("names_state", BLOCK_CAP_NAME, _names_state),
     BlockingRule("last_name_phone7", BLOCK_CAP_CONTACT, _last_name_phone7),
+    BlockingRule("full_name", BLOCK_CAP_NAME * 4, _full_name, pairs_need=_has_no_location),
 )
 
 _PAIR_SHIFT = 32
@@ -297,12 +362,18 @@ def block(persons: Sequence[Features], *, only: set[int] | None = None) -> Block
     result = Blocking(pairs=set())
     for rule in BLOCKING_RULES:
         blocks: dict[str, list[int]] = {}
+        if only is not None:
+            # only the blocks of the re-decided persons: a fraction of the keys
+            for index in sorted(only):
+                for key in rule.keys(persons[index]):
+                    blocks[key] = []
         for index, person in enumerate(persons):
             for key in rule.keys(person):
                 members = blocks.get(key)
                 if members is None:
-                    blocks[key] = [index]
-                elif members[-1] != index:
+                    if only is None:
+                        blocks[key] = [index]
+                elif not members or members[-1] != index:
                     members.append(index)
         before = len(result.pairs)
         for members in blocks.values():
@@ -315,10 +386,20 @@ def block(persons: Sequence[Features], *, only: set[int] | None = None) -> Block
                 continue
             if only is not None and not any(member in only for member in members):
                 continue
+            needed = (
+                None
+                if rule.pairs_need is None
+                else {m for m in members if rule.pairs_need(persons[m])}
+            )
+            if needed is not None and not needed:
+                continue
             for position, i in enumerate(members):
                 for j in members[position + 1 :]:
-                    if only is None or i in only or j in only:
-                        result.pairs.add(pair_code(i, j))
+                    if only is not None and i not in only and j not in only:
+                        continue
+                    if needed is not None and i not in needed and j not in needed:
+                        continue
+                    result.pairs.add(pair_code(i, j))
         result.pairs_by_rule[rule.name] = len(result.pairs) - before
         del blocks
     return result
@@ -410,8 +491,8 @@ _INITIAL_M = (
     (0.95, 0.05),
     (0.60, 0.35, 0.05),
     (0.70, 0.30),
-    (0.70, 0.10, 0.20),
-    (0.60, 0.20, 0.15, 0.05),
+    (0.60, 0.10, 0.10, 0.20),
+    (0.55, 0.10, 0.20, 0.10, 0.05),
 )
 
 
@@ -429,6 +510,27 @@ def name_frequencies(persons: Sequence[Features]) -> dict[int, dict[str, float]]
     return tables
 
 
+def _names_agree(levels: Sequence[int]) -> bool:
+    return levels[FIRST] in (0, 1) and levels[LAST] == 0
+
+
+# For each field, the pairs that are near-certain matches by *other* fields: that field's level
+# distribution among them estimates its ``m`` (as Splink trains each comparison on a blocking
+# rule that does not use it). A shared personal phone or e-mail alone is not enough: a father
+# and son share the landline, spouses the family address.
+_ANCHORS: dict[int, Callable[[Sequence[int]], bool]] = {
+    FIRST: lambda v: v[EMAIL] == 0 and v[PHONE] == 0,
+    LAST: lambda v: v[EMAIL] == 0 and v[PHONE] == 0,
+    MIDDLE: lambda v: v[EMAIL] == 0 and v[PHONE] == 0 and _names_agree(v),
+    SUFFIX: lambda v: v[EMAIL] == 0 and v[PHONE] == 0 and _names_agree(v),
+    EMAIL: lambda v: v[PHONE] == 0 and _names_agree(v) and v[ADDRESS] in (0, 1, 2),
+    PHONE: lambda v: v[EMAIL] == 0 and _names_agree(v) and v[ADDRESS] in (0, 1, 2),
+    ADDRESS: lambda v: v[EMAIL] == 0 and v[PHONE] == 0 and _names_agree(v),
+}
+# Fewer anchor pairs than this for a field: keep its prior ``m``.
+MIN_ANCHOR_PAIRS = 30
+
+
 def estimate_model(
     patterns: Counter[tuple[int, ...]],
     u: list[list[float]],
@@ -437,23 +539,64 @@ def estimate_model(
     frequencies: dict[int, dict[str, float]] | None = None,
     iterations: int = 25,
 ) -> MatchModel:
-    """Learn ``m`` by expectation-maximisation over the blocked pairs' patterns (``u`` stays as
-    measured on random pairs, as Splink does), then turn the share of matches among blocked
-    pairs into the prior over all ``persons`` pairs. Guarded pairs are not given: they are
-    decided without the model."""
-    m = [list(row) for row in _INITIAL_M]
-    blocked_prior = 0.1
+    """Learn the model from the blocked pairs' level patterns: each field's ``m`` from the
+    pairs other fields make near-certain matches (``_ANCHORS``), ``u`` as measured on random
+    pairs, and the share of matches among blocked pairs by expectation-maximisation with those
+    ``m`` fixed, turned into the prior over all ``persons`` pairs. Guarded pairs are not given:
+    they are decided without the model."""
     items = sorted(patterns.items())
+    m: list[list[float]] = []
+    for index, initial in enumerate(_INITIAL_M):
+        counts = [0.0] * len(initial)
+        for levels, count in items:
+            if levels[index] != MISSING and _ANCHORS[index](levels):
+                counts[levels[index]] += count
+        if sum(counts) >= MIN_ANCHOR_PAIRS:
+            m.append(_normalised([counts], smoothing=0.5)[0])
+        else:
+            m.append(list(initial))
+    blocked_prior = 0.1
     total = sum(count for _, count in items)
     for _ in range(iterations if items else 0):
         model = MatchModel(m, u, blocked_prior)
-        posteriors = [match_probability(model, pattern) for pattern, _ in items]
-        weights = [p * count for p, (_, count) in zip(posteriors, items, strict=True)]
-        m = _normalised(_level_counts([p for p, _ in items], weights), smoothing=0.5)
-        blocked_prior = min(max(sum(weights) / total, 1e-6), 0.999)
+        expected = sum(match_probability(model, levels) * count for levels, count in items)
+        blocked_prior = min(max(expected / total, 1e-6), 0.999)
     all_pairs = max(persons * (persons - 1) / 2, 1.0)
     prior = min(max(blocked_prior * total / all_pairs, 1e-12), 0.5)
     return MatchModel(m, u, prior, frequencies or {})
+
+
+def field_weights(
+    model: MatchModel,
+    levels: Sequence[int],
+    weights: list[list[float]] | None = None,
+    names: tuple[str, str] | None = None,
+) -> list[float]:
+    """Each field's contribution to the match weight: ``log2(m / u)`` of its level, with the
+    term-frequency adjustment of exact first/last names when ``names`` (first, last) are given,
+    and 0 for a missing field or an agreement the shared household explains."""
+    table = model.weights() if weights is None else weights
+    household = levels[ADDRESS] in (0, 1)  # the same address, maybe with a typo
+    result = []
+    for index, level in enumerate(levels):
+        if level == MISSING or (household and _explained_by_household(index, level)):
+            result.append(0.0)
+            continue
+        weight = table[index][level]
+        if names is not None and level == 0 and index in (FIRST, LAST):
+            weight += model.exact_adjustment(index, names[0 if index == FIRST else 1])
+        if index == EMAIL and level == 0 and _email_alone(levels):
+            weight = min(weight, table[ADDRESS][2])
+        result.append(weight)
+    return result
+
+
+def _email_alone(levels: Sequence[int]) -> bool:
+    """A shared e-mail with nothing else in common and the addresses in different ZIPs.
+    Addresses built from a name collide between namesakes (``jsmith61@gmail.com``), so there
+    it counts no more than sharing a ZIP would (a dependence adjustment, measured on the
+    labelled data: such pairs were namesakes four times out of five)."""
+    return levels[ADDRESS] in (3, 4) and levels[PHONE] in (3, MISSING)
 
 
 def match_weight(
@@ -462,20 +605,16 @@ def match_weight(
     weights: list[list[float]] | None = None,
     names: tuple[str, str] | None = None,
 ) -> float:
-    """The pair's match weight: prior log-odds plus each field's ``log2(m / u)``, with the
-    term-frequency adjustment of exact first/last names when ``names`` (first, last) are
-    given."""
-    table = model.weights() if weights is None else weights
-    total = math.log2(model.prior / (1 - model.prior))
-    for index, level in enumerate(levels):
-        if level != MISSING:
-            total += table[index][level]
-    if names is not None:
-        if levels[FIRST] == 0:
-            total += model.exact_adjustment(FIRST, names[0])
-        if levels[LAST] == 0:
-            total += model.exact_adjustment(LAST, names[1])
-    return total
+    """The pair's match weight: the prior's log-odds plus every field's weight."""
+    prior = math.log2(model.prior / (1 - model.prior))
+    return prior + sum(field_weights(model, levels, weights, names))
+
+
+def _explained_by_household(field_index: int, level: int) -> bool:
+    """Agreements that people at one address share whoever they are: the surname and the
+    household line. Fellegi-Sunter adds fields as if independent; at one address these are
+    not, so they add nothing there (a dependence adjustment)."""
+    return (field_index == LAST and level == 0) or (field_index == PHONE and level in (1, 2))
 
 
 def match_probability(
@@ -492,16 +631,17 @@ def match_probability(
 
 
 def evidence(
-    model: MatchModel, levels: Sequence[int], weights: list[list[float]]
+    model: MatchModel,
+    levels: Sequence[int],
+    weights: list[list[float]],
+    names: tuple[str, str] | None = None,
 ) -> dict[str, object]:
     """Why the pair scored as it did: per field, its level and the weight it added."""
     fields: dict[str, object] = {}
-    for comparison, level, row in zip(COMPARISONS, levels, weights, strict=True):
-        if level == MISSING:
-            fields[comparison.name] = {"level": "missing", "weight": 0.0}
-        else:
-            fields[comparison.name] = {
-                "level": comparison.levels[level],
-                "weight": round(row[level], 3),
-            }
+    contributions = field_weights(model, levels, weights, names)
+    for comparison, level, weight in zip(COMPARISONS, levels, contributions, strict=True):
+        fields[comparison.name] = {
+            "level": "missing" if level == MISSING else comparison.levels[level],
+            "weight": round(weight, 3),
+        }
     return fields

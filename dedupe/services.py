@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import time
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -36,11 +38,6 @@ from dedupe.models import DedupeLog, DedupeRun, ManualDecision, ReviewPair
 from dedupe.scoring import Features
 from dedupe.selectors import person_features
 
-# Match probability from which a pair is linked without a person, and below which it is
-# dropped; pairs in between wait in the review queue. Counsel-free business settings, measured
-# on the demo generator's labelled data (bench/README.md).
-AUTO_MERGE_PROBABILITY = 0.97
-REVIEW_PROBABILITY = 0.40
 # Rows per multi-row INSERT of log and link rows.
 WRITE_BATCH_ROWS = 5_000
 # Golden-record fields survivorship fills from the cluster; the location travels as one group.
@@ -140,22 +137,40 @@ def _plan(
         "new_pairs_by_rule": blocking.pairs_by_rule,
     }
     with _timed(phases, "compare"):
-        compared: list[tuple[int, int, tuple[int, ...]]] = []
-        guarded: set[tuple[int, int]] = set()
-        for code in sorted(blocking.pairs):
+        # Compact: one int per pair and a pattern number per compared pair (a few thousand
+        # distinct level patterns), so millions of pairs cost tens of MB.
+        codes = array("Q", sorted(blocking.pairs))
+        del blocking
+        pattern_number: dict[tuple[int, ...], int] = {}
+        patterns: list[tuple[int, ...]] = []
+        compared, compared_patterns = array("Q"), array("I")
+        # A suffix on one side only with no shared e-mail: never linked without a person.
+        review_only: set[int] = set()
+        for code in codes:
             i, j = scoring.pair_indices(code)
             levels = scoring.compare(features[i], features[j])
-            if scoring.guard(features[i], features[j], levels):
-                guarded.add((i, j))
-            else:
-                compared.append((i, j, levels))
-        plan.guarded = len(guarded)
+            reason = scoring.guard(features[i], features[j], levels)
+            if reason is not None and reason != scoring.GUARD_GENERATION:
+                plan.guarded += 1
+                continue
+            if reason is not None:
+                review_only.add(code)
+            number = pattern_number.get(levels)
+            if number is None:
+                number = pattern_number[levels] = len(patterns)
+                patterns.append(levels)
+            compared.append(code)
+            compared_patterns.append(number)
+        del codes
     with _timed(phases, "model"):
         if model is None:
-            u = scoring.estimate_u(features)
+            counts: Counter[tuple[int, ...]] = Counter()
+            for code, number in zip(compared, compared_patterns, strict=True):
+                if code not in review_only:
+                    counts[patterns[number]] += 1
             model = scoring.estimate_model(
-                Counter(levels for _, _, levels in compared),
-                u,
+                counts,
+                scoring.estimate_u(features),
                 persons=len(features),
                 frequencies=scoring.name_frequencies(features),
             )
@@ -164,15 +179,24 @@ def _plan(
         weights = model.weights()
         plan.model = model.as_dict()
     same, different, manual_golden = _manual_decisions(index_of)
+
+    def names_of(index: int) -> tuple[str, str]:
+        return features[index].first, features[index].last
+
+    auto = settings.DEDUPE_AUTO_MERGE_PROBABILITY
     with _timed(phases, "cluster"):
         scored: list[clustering.ScoredPair] = []
         levels_of: dict[tuple[int, int], tuple[int, ...]] = {}
-        for i, j, levels in compared:
-            names = (features[i].first, features[i].last)
-            probability = scoring.match_probability(model, levels, weights, names)
-            if probability >= REVIEW_PROBABILITY:
+        for code, number in zip(compared, compared_patterns, strict=True):
+            i, j = scoring.pair_indices(code)
+            levels = patterns[number]
+            probability = scoring.match_probability(model, levels, weights, names_of(i))
+            if code in review_only:
+                probability = min(probability, auto - 1e-6)
+            if probability >= settings.DEDUPE_REVIEW_PROBABILITY:
                 scored.append(clustering.ScoredPair(i, j, probability))
                 levels_of[(i, j)] = levels
+        del compared, compared_patterns
         # Existing links outside the re-decided persons stand (an incremental run).
         join_first = list(same)
         if only is not None:
@@ -181,21 +205,20 @@ def _plan(
                     join_first.append((index_of[golden], index))
 
         def keep_apart(x: int, y: int) -> bool:
-            pair = (min(x, y), max(x, y))
-            if pair in different or pair in guarded:
+            if (min(x, y), max(x, y)) in different:
                 return True
             return scoring.guard(features[x], features[y]) is not None
 
         clusters = clustering.cluster(
             len(features),
-            [pair for pair in scored if pair.probability >= AUTO_MERGE_PROBABILITY],
+            [pair for pair in scored if pair.probability >= auto],
             keep_apart=keep_apart,
             join_first=join_first,
         )
         target: list[int | None] = [None] * len(features)
         best: dict[int, tuple[float, int]] = {}
         for pair in scored:
-            if pair.probability < AUTO_MERGE_PROBABILITY:
+            if pair.probability < auto:
                 continue
             for a, b in ((pair.i, pair.j), (pair.j, pair.i)):
                 if pair.probability > best.get(a, (0.0, 0))[0]:
@@ -216,7 +239,9 @@ def _plan(
                     reason,
                     {
                         "via_person": features[other].person_id,
-                        "fields": scoring.evidence(model, found, weights) if found else {},
+                        "fields": scoring.evidence(model, found, weights, names_of(member))
+                        if found
+                        else {},
                     },
                 )
         plan.target = target
@@ -226,7 +251,12 @@ def _plan(
             low, high = sorted((features[pair.i].person_id, features[pair.j].person_id))
             levels = levels_of[(pair.i, pair.j)]
             plan.review.append(
-                (low, high, pair.probability, {"fields": scoring.evidence(model, levels, weights)})
+                (
+                    low,
+                    high,
+                    pair.probability,
+                    {"fields": scoring.evidence(model, levels, weights, names_of(pair.i))},
+                )
             )
     return plan
 
@@ -239,10 +269,10 @@ def _reason(levels: Sequence[int]) -> str:
     if (
         levels[scoring.FIRST] in (0, 1)
         and levels[scoring.LAST] == 0
-        and levels[scoring.ADDRESS] in (0, 1)
+        and levels[scoring.ADDRESS] in (0, 1, 2)
     ):
         return "strong: name + ZIP"
-    if levels[scoring.PHONE] == 1:
+    if levels[scoring.PHONE] in (1, 2):
         return "strong: name + household phone"
     return "fuzzy: similar name and address"
 
@@ -743,3 +773,37 @@ def person_make_golden(*, person: Person, by: Actor, origin: str = AuditLog.Orig
         changes={"golden": True, "replaced_golden": former},
     )
     return person
+
+
+@transaction.atomic
+def review_pair_decide(
+    *, pair: ReviewPair, same_person: bool, by: Actor, origin: str = AuditLog.Origin.ADMIN
+) -> ReviewPair:
+    """A person's verdict on a pair from the review queue: the same person (merged into the
+    golden record of the first, remembered for every later run) or different persons (kept
+    apart by every later run). Audited."""
+    pair = ReviewPair.objects.select_for_update().get(pk=pair.pk)
+    if pair.status != ReviewPair.Status.OPEN:
+        raise ResolutionError(f"Pair {pair.pk} was already decided ({pair.get_status_display()}).")
+    low = Person.objects.get(pk=pair.person_low_id)
+    high = Person.objects.get(pk=pair.person_high_id)
+    if same_person:
+        golden = low.merged_into if low.is_duplicate and low.merged_into else low
+        other = high.merged_into if high.is_duplicate and high.merged_into else high
+        if golden.pk != other.pk:
+            persons_merge(golden=golden, duplicates=[other], by=by, origin=origin)
+        pair.status = ReviewPair.Status.MERGED
+    else:
+        _decide(ManualDecision.Kind.DIFFERENT, low.pk, high.pk, by)
+        pair.status = ReviewPair.Status.REJECTED
+    pair.decided_by = _user(by)
+    pair.decided_at = timezone.now()
+    pair.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        actor=by,
+        origin=origin,
+        action=AuditLog.Action.UPDATE,
+        obj=pair,
+        changes={"status": [ReviewPair.Status.OPEN, pair.status]},
+    )
+    return pair

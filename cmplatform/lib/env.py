@@ -85,6 +85,24 @@ def integer(
     return result
 
 
+def probability(name: str, default: float, *, environ: Mapping[str, str] | None = None) -> float:
+    """Parse a decimal number between 0 and 1 inclusive."""
+    value = _raw(name, environ)
+    if value is None or not value.strip():
+        return default
+    try:
+        result = float(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"The environment variable {name}={value!r} is not a number."
+        ) from None
+    if not 0.0 <= result <= 1.0:
+        raise ImproperlyConfigured(
+            f"The environment variable {name}={result} is not a probability (0 to 1)."
+        )
+    return result
+
+
 def string_list(
     name: str, default: list[str], *, environ: Mapping[str, str] | None = None
 ) -> list[str]:

@@ -83,7 +83,7 @@ def test_different_middle_initials_are_kept_apart():
 def test_a_shared_household_line_is_weaker_than_a_personal_one():
     a = person(1, "ROBERT", "JONES", phones=[LANDLINE], household_phones={LANDLINE})
     b = person(2, "BOB", "JONES", phones=[LANDLINE], household_phones={LANDLINE})
-    assert scoring.compare(a, b)[scoring.PHONE] == 1
+    assert scoring.compare(a, b)[scoring.PHONE] == 2
     c = person(3, "ROBERT", "JONES", phones=[LANDLINE])
     d = person(4, "BOB", "JONES", phones=[LANDLINE])
     assert scoring.compare(c, d)[scoring.PHONE] == 0
@@ -101,15 +101,21 @@ def test_oversized_blocks_are_skipped_and_counted():
     assert result.capped_persons == scoring.BLOCK_CAP_CONTACT + 5
 
 
-def test_blocking_finds_typos_nicknames_and_movers():
+def test_blocking_finds_typos_nicknames_movers_and_records_without_location():
     robert = person(0, "ROBERT", "JOHNSON", zip5="79772")
-    bob_typo = person(1, "BOB", "JOHNSEN", zip5="79772")  # same sound, other spelling
-    bob_moved = person(2, "BOB", "JOHNSON", zip5="75001")  # same state, new ZIP
+    typo = person(1, "ROBERT", "JOHNSEN", zip5="79772")  # same sound, other spelling
+    bob_moved = person(2, "BOB", "JOHNSON", zip5="75001")  # nickname, same state, new ZIP
     other = person(3, "MARY", "GARCIA", zip5="10001")
+    nowhere = person(4, "BOB", "JOHNSON", zip5="")
+    nowhere.state = ""
+    sister = person(5, "ANN", "JOHNSON", zip5="79772")
+
     pairs = {
         scoring.pair_indices(code)
-        for code in scoring.block([robert, bob_typo, bob_moved, other]).pairs
+        for code in scoring.block([robert, typo, bob_moved, other, nowhere, sister]).pairs
     }
-    assert (0, 2) in pairs
-    assert (0, 1) in pairs or (1, 2) in pairs
+
+    assert {(0, 1), (0, 2), (0, 4), (2, 4)} <= pairs
     assert not any(3 in pair for pair in pairs)
+    # a different first name in the same ZIP is not even compared
+    assert (0, 5) not in pairs

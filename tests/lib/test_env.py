@@ -57,3 +57,12 @@ def test_secret_errors_are_explicit(tmp_path):
         env.secret("KEY", environ={"KEY_FILE": str(empty)})
     with pytest.raises(ImproperlyConfigured, match="cannot be read"):
         env.secret("KEY", environ={"KEY_FILE": str(tmp_path / "missing")})
+
+
+def test_probability_parses_and_refuses_values_outside_zero_to_one():
+    assert env.probability("P", 0.97, environ={}) == 0.97
+    assert env.probability("P", 0.97, environ={"P": " 0.5 "}) == 0.5
+    with pytest.raises(ImproperlyConfigured, match="not a probability"):
+        env.probability("P", 0.97, environ={"P": "1.5"})
+    with pytest.raises(ImproperlyConfigured, match="not a number"):
+        env.probability("P", 0.97, environ={"P": "high"})
