@@ -10,7 +10,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from cmplatform.core.admin import BigTableAdmin
-from dedupe.models import DedupeLog, DedupeRun, GoldenRecord, ManualDecision, ReviewPair
+from dedupe.models import (
+    DedupeLog,
+    DedupeRun,
+    DedupeShard,
+    GoldenRecord,
+    ManualDecision,
+    ReviewPair,
+)
 from dedupe.services import (
     ResolutionError,
     person_make_golden,
@@ -188,3 +195,10 @@ class ManualDecisionAdmin(ReadOnlyAdmin):
     )
     list_filter = ("kind", "is_active")
     list_select_related = ("decided_by",)
+
+
+@admin.register(DedupeShard)
+class DedupeShardAdmin(ReadOnlyAdmin):
+    list_display = ("id", "run", "index", "state", "pairs", "seconds")
+    list_filter = ("state",)
+    list_select_related = ("run",)

@@ -22,10 +22,14 @@ class DedupeRun(models.Model):
 
     class Status(models.TextChoices):
         RUNNING = "RUNNING", "Running"
+        FINISHING = "FINISHING", "Clustering the shards' pairs"
         COMPLETE = "COMPLETE", "Complete"
         FAILED = "FAILED", "Failed"
 
     mode = models.CharField(max_length=12, choices=Mode.choices)
+    shards = models.PositiveSmallIntegerField(
+        default=0, help_text="Celery tasks the blocking and comparison were split into (0: none)."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     import_batch_id = models.BigIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
@@ -55,6 +59,34 @@ class DedupeRun(models.Model):
 
     def __str__(self) -> str:
         return f"Dedupe run {self.pk} ({self.mode}, {self.status})"
+
+
+class DedupeShard(models.Model):
+    """One task of a split full run: the blocks whose key hashes to ``index``. Its compared
+    pairs wait in the landing storage (``file``) until the run's last shard is done."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(DedupeRun, on_delete=models.PROTECT, related_name="shard_tasks")
+    index = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    pairs = models.BigIntegerField(default=0)
+    file = models.CharField(max_length=255, blank=True)
+    seconds = models.FloatField(default=0.0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "dedupe_shards"
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="dedupe_shards_run_index_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} shard {self.index} ({self.state})"
 
 
 class DedupeLogQuerySet(models.QuerySet["DedupeLog"]):

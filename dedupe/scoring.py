@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import random
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -356,9 +357,21 @@ class Blocking:
     pairs_by_rule: dict[str, int] = field(default_factory=dict)
 
 
-def block(persons: Sequence[Features], *, only: set[int] | None = None) -> Blocking:
+def shard_of(rule: str, key: str, shards: int) -> int:
+    """The shard a block belongs to in a run split into ``shards`` tasks (stable across
+    processes, unlike ``hash``)."""
+    return zlib.crc32(f"{rule}|{key}".encode()) % shards
+
+
+def block(
+    persons: Sequence[Features],
+    *,
+    only: set[int] | None = None,
+    shard: tuple[int, int] | None = None,
+) -> Blocking:
     """All pairs of persons that share a block. With ``only`` (indices), just the pairs that
-    involve one of those persons (an incremental run). One rule's blocks are held at a time."""
+    involve one of those persons (an incremental run); with ``shard`` (index, count), just the
+    blocks of that shard (one task of a split run). One rule's blocks are held at a time."""
     result = Blocking(pairs=set())
     for rule in BLOCKING_RULES:
         blocks: dict[str, list[int]] = {}
@@ -369,6 +382,8 @@ def block(persons: Sequence[Features], *, only: set[int] | None = None) -> Block
                     blocks[key] = []
         for index, person in enumerate(persons):
             for key in rule.keys(person):
+                if shard is not None and shard_of(rule.name, key, shard[1]) != shard[0]:
+                    continue
                 members = blocks.get(key)
                 if members is None:
                     if only is None:

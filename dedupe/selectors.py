@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 
 from cmplatform.core.models import Address, EmailAddress, Person, PhoneNumber
 from cmplatform.lib.normalize import name_key
-from dedupe.models import DedupeLog
 from dedupe.scoring import Features, suffix_token
 
 # Persons per page: four range queries of this many ids cost ~0.1 s and a few MB.
@@ -18,64 +19,65 @@ FEATURE_PAGE_PERSONS = 20_000
 
 _PERSON_COLUMNS = (
     "pk",
-    "first_name",
     "first_name_key",
-    "last_name",
-    "middle_name",
     "last_name_key",
+    "middle_name",
     "suffix",
     "state",
     "zip5",
-    "source_updated_at",
-    "updated_at",
+    "stamp",
     "is_manual_override",
-    "survivorship",
     "is_duplicate",
     "merged_into_id",
 )
 
 
-def _own(row: dict[str, object], column: str) -> str:
-    """A person's own value of ``column``: what it had before survivorship wrote another
-    member's value into it (unless someone changed it since)."""
-    value = str(row[column] or "")
-    survived = row["survivorship"]
-    if isinstance(survived, dict) and column in survived:
-        own, written = survived[column]
-        if value == (written or ""):
-            return str(own or "")
-    return value
+def _own(values: dict[str, str], survived: dict[str, Any]) -> dict[str, str]:
+    """A person's own values: what each field had before survivorship wrote another member's
+    value into it (unless someone changed it since)."""
+    own = dict(values)
+    for column, entry in survived.items():
+        if column in own and isinstance(entry, list) and own[column] == (entry[1] or ""):
+            own[column] = entry[0] or ""
+    return own
 
 
 def _features(
-    row: dict[str, object],
+    row: tuple[Any, ...],
+    survived: dict[str, Any] | None,
     phones: Sequence[str],
     emails: Sequence[tuple[str, bool]],
     addresses: Sequence[str],
 ) -> Features:
-    survived = row["survivorship"] if isinstance(row["survivorship"], dict) else {}
-    first = _own(row, "first_name")
-    first_key = name_key(first) if "first_name" in survived else str(row["first_name_key"])
-    last_key = (
-        name_key(_own(row, "last_name")) if "last_name" in survived else str(row["last_name_key"])
-    )
-    middle = _own(row, "middle_name")
-    stamp = row["source_updated_at"] or row["updated_at"]
-    own = [first_key, last_key, middle, _own(row, "suffix"), _own(row, "zip5")]
+    pk, first_key, last_key, middle, suffix, state, zip5, stamp, is_manual = row[:9]
+    middle, suffix, state, zip5 = middle or "", suffix or "", state or "", zip5 or ""
+    if survived:
+        # the few golden records survivorship filled: compare what they brought themselves
+        own = _own(
+            {"middle_name": middle, "suffix": suffix, "state": state, "zip5": zip5},
+            survived,
+        )
+        middle, suffix, state, zip5 = own["middle_name"], own["suffix"], own["state"], own["zip5"]
+        names = _own(survived["_names"], survived)
+        if names["first_name"] != survived["_names"]["first_name"]:
+            first_key = name_key(names["first_name"])
+        if names["last_name"] != survived["_names"]["last_name"]:
+            last_key = name_key(names["last_name"])
+    filled = sum(1 for value in (first_key, last_key, middle, suffix, zip5) if value)
     return Features(
-        person_id=int(row["pk"]),  # type: ignore[call-overload]
-        first=first_key,
-        last=last_key,
+        person_id=pk,
+        first=first_key or "",
+        last=last_key or "",
         middle=name_key(middle)[:1],
-        suffix=suffix_token(_own(row, "suffix")),
-        zip5=_own(row, "zip5"),
-        state=_own(row, "state"),
+        suffix=suffix_token(suffix),
+        zip5=zip5,
+        state=state,
         phones=tuple(phones),
         emails=tuple(email for email, _ in emails),
         addresses=tuple(addresses),
-        updated=stamp.timestamp() if stamp else 0.0,  # type: ignore[attr-defined]
-        completeness=sum(1 for value in own if value) + len(phones) + len(emails) + len(addresses),
-        is_manual=bool(row["is_manual_override"]),
+        updated=stamp.timestamp() if stamp else 0.0,
+        completeness=filled + len(phones) + len(emails) + len(addresses),
+        is_manual=bool(is_manual),
         has_verified_email=any(verified for _, verified in emails),
         has_verified_phone=bool(phones),
     )
@@ -128,17 +130,27 @@ def _page(persons: QuerySet[Person], low: int, high: int) -> Iterator[tuple[Feat
         .values_list("person_id", "address_key")
     ):
         addresses[person_id].append(address_key)
-    for row in persons.values(*_PERSON_COLUMNS):
-        person_id = int(row["pk"])
-        features = _features(row, phones[person_id], emails[person_id], addresses[person_id])
-        golden = row["merged_into_id"] if row["is_duplicate"] else None
-        yield features, golden
-
-
-def merge_history(person_id: int) -> QuerySet[DedupeLog]:
-    """Every membership change of a person, as golden record or as member, oldest first."""
-    return (
-        DedupeLog.objects.filter(golden_id=person_id)
-        .union(DedupeLog.objects.filter(person_id=person_id))
-        .order_by("created_at", "id")
+    # The few golden records survivorship filled, with their current names to tell whether
+    # a filled name is still the one survivorship wrote.
+    survived = {
+        pk: {
+            **value,
+            "_names": {"first_name": first or "", "last_name": last or ""},
+        }
+        for pk, value, first, last in persons.exclude(survivorship={}).values_list(
+            "pk", "survivorship", "first_name", "last_name"
+        )
+    }
+    rows = persons.annotate(stamp=Coalesce("source_updated_at", "updated_at")).values_list(
+        *_PERSON_COLUMNS
     )
+    for row in rows:
+        person_id = row[0]
+        features = _features(
+            row,
+            survived.get(person_id),
+            phones[person_id],
+            emails[person_id],
+            addresses[person_id],
+        )
+        yield features, row[10] if row[9] else None

@@ -4,15 +4,21 @@ database the settings give (the suite runs on SQLite and MariaDB)."""
 from __future__ import annotations
 
 import csv
+import time
 from itertools import combinations
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import storages
 
+from cmplatform.celery import app as celery_app
 from cmplatform.core.models import AuditLog, Person, PersonDuplicate
 from cmplatform.demo import generate_demo_sources
-from dedupe.models import DedupeLog, DedupeRun, ManualDecision
+from cmplatform.lib.embedded_worker import embedded_worker_start
+from dedupe.models import DedupeLog, DedupeRun, DedupeShard, ManualDecision
 from dedupe.services import dedupe_run, person_make_golden, person_unmerge, persons_merge
+from dedupe.services.sharded import dedupe_run_split, dedupe_shard_compare
+from dedupe.tasks import enqueue_shard
 from ingestion.models import SourceRecord
 from ingestion.services import import_file, import_run
 from tests.factories import user_create
@@ -175,3 +181,36 @@ def test_an_incremental_run_decides_new_persons_like_a_full_run(demo_dir):
     assert run.mode == DedupeRun.Mode.INCREMENTAL
     agree = sum(1 for pk, golden in links().items() if full[pk] == golden)
     assert agree / len(full) >= 0.995
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_split_into_celery_tasks_gives_the_same_clusters_and_golden_ids(demo_dir):
+    ingest_demo(demo_dir)
+    single = dedupe_run()
+    state = links()
+    Person.objects.update(is_duplicate=False, is_original=True, merged_into=None)
+
+    worker = embedded_worker_start(celery_app)
+    try:
+        split = dedupe_run_split(shards=3, enqueue=enqueue_shard)
+        deadline = time.monotonic() + 120
+        while split.status not in ("COMPLETE", "FAILED") and time.monotonic() < deadline:
+            time.sleep(0.2)
+            split.refresh_from_db()
+    finally:
+        worker.stop()
+
+    assert (split.status, split.error) == ("COMPLETE", "")
+    assert links() == state
+    assert split.model == single.model
+    assert split.linked == single.linked
+    assert (
+        sorted(DedupeShard.objects.filter(run=split).values_list("state", flat=True))
+        == ["done"] * 3
+    )
+    landing = storages["landing"]
+    assert not any(landing.exists(shard.file) for shard in DedupeShard.objects.filter(run=split))
+    # a redelivered shard task finds its shard claimed and changes nothing
+    finishes = []
+    assert not dedupe_shard_compare(run_id=split.pk, index=0, enqueue_finish=finishes.append)
+    assert finishes == []

@@ -15,6 +15,7 @@ from cmplatform.celery import app as celery_app
 from cmplatform.core.models import Person
 from cmplatform.lib.embedded_worker import embedded_worker_start
 from cmplatform.lib.progress import progress_group
+from dedupe.models import DedupeRun
 from ingestion.models import ImportBatch, ImportChunk
 from ingestion.services import ImportRequest, import_file
 from ingestion.tasks import import_run_task
@@ -57,7 +58,14 @@ def test_a_worker_runs_the_import_task_and_publishes_progress_per_chunk(tmp_path
     finally:
         worker.stop()
 
-    assert outcome == {"import_id": batch.pk, "status": "COMPLETE", "rows_read": 25}
+    run = DedupeRun.objects.get()
+    assert outcome == {
+        "import_id": batch.pk,
+        "status": "COMPLETE",
+        "rows_read": 25,
+        "dedupe_run": run.pk,
+    }
+    assert (run.mode, run.import_batch_id, run.persons) == ("incremental", batch.pk, 25)
     batch.refresh_from_db()
     assert (batch.inserted, batch.errors, batch.chunks_done) == (25, 0, 3)
     assert Person.objects.count() == 25

@@ -1,5 +1,5 @@
-"""Golden-record resolution: full and incremental runs, and the manual merge, unmerge and
-make-golden actions. Design and figures: ``docs/golden-records.md``.
+"""Golden-record runs in one process: full and incremental. Design and figures:
+``docs/golden-records.md``.
 
 A run loads persons as features, blocks, scores, clusters with guards and chooses golden
 records (``dedupe.scoring``, ``dedupe.clustering``), then writes only what changed, set-based:
@@ -23,8 +23,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cmplatform.core.models import AuditLog, Person, PersonDuplicate
-from cmplatform.core.services import Actor, User, audit_record
+from cmplatform.core.models import Person, PersonDuplicate
+from cmplatform.core.services import Actor, User
 from cmplatform.lib.bulk import (
     Column,
     ColumnType,
@@ -46,7 +46,7 @@ LOCATION_FIELDS = ("state", "county", "zip5")
 SURVIVING_FIELDS = (*NAME_FIELDS, *LOCATION_FIELDS)
 
 
-def _user(actor: Actor) -> Any:
+def acting_user(actor: Actor) -> Any:
     """The acting user to store, or ``None`` for the system and anonymous callers."""
     return actor if isinstance(actor, User) and actor.is_authenticated else None
 
@@ -115,6 +115,74 @@ def _manual_decisions(
     return same, different, golden
 
 
+@dataclass
+class Compared:
+    """Compared pairs that no hard guard keeps apart: pair codes (indices into the feature
+    list), a level-pattern number per pair (a few thousand distinct patterns, so millions of
+    pairs cost tens of MB), the pairs only a person may link (a suffix on one side only), and
+    what blocking cost."""
+
+    codes: array[int] = field(default_factory=lambda: array("Q"))
+    pattern_numbers: array[int] = field(default_factory=lambda: array("I"))
+    patterns: list[tuple[int, ...]] = field(default_factory=list)
+    review_only: set[int] = field(default_factory=set)
+    pairs: int = 0
+    guarded: int = 0
+    blocking: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, code: int, levels: tuple[int, ...], numbers: dict[tuple[int, ...], int]) -> None:
+        number = numbers.get(levels)
+        if number is None:
+            number = numbers[levels] = len(self.patterns)
+            self.patterns.append(levels)
+        self.codes.append(code)
+        self.pattern_numbers.append(number)
+
+
+def compare_pairs(features: Sequence[Features], codes: Iterable[int]) -> Compared:
+    """Compare the pairs (:func:`dedupe.scoring.pair_code`), in ascending order; hard-guarded
+    pairs are only counted."""
+    compared = Compared()
+    numbers: dict[tuple[int, ...], int] = {}
+    for code in sorted(codes):
+        compared.pairs += 1
+        i, j = scoring.pair_indices(code)
+        levels = scoring.compare(features[i], features[j])
+        reason = scoring.guard(features[i], features[j], levels)
+        if reason is not None and reason != scoring.GUARD_GENERATION:
+            compared.guarded += 1
+            continue
+        if reason is not None:
+            compared.review_only.add(code)
+        compared.add(code, levels, numbers)
+    return compared
+
+
+def block_and_compare(
+    features: list[Features],
+    *,
+    only: set[int] | None = None,
+    shard: tuple[int, int] | None = None,
+    phases: dict[str, float],
+) -> Compared:
+    """Blocking then comparison (one process, or one shard of a split run)."""
+    with _timed(phases, "block"):
+        mark_household_phones(features)
+        blocking = scoring.block(features, only=only, shard=shard)
+    stats = {
+        "blocks": blocking.blocks,
+        "capped_blocks": blocking.capped_blocks,
+        "persons_in_capped_blocks": blocking.capped_persons,
+        "new_pairs_by_rule": blocking.pairs_by_rule,
+    }
+    with _timed(phases, "compare"):
+        codes = blocking.pairs
+        del blocking
+        compared = compare_pairs(features, codes)
+        compared.blocking = stats
+    return compared
+
+
 def _plan(
     features: list[Features],
     current: list[int | None],
@@ -122,50 +190,26 @@ def _plan(
     only: set[int] | None,
     model: scoring.MatchModel | None,
     phases: dict[str, float],
+    compared: Compared | None = None,
 ) -> _Plan:
-    """Decide every person's golden record (``only``: re-decide around these indices)."""
+    """Decide every person's golden record (``only``: re-decide around these indices), from
+    ``compared`` pairs or after blocking and comparing here."""
     plan = _Plan(features=features, current=current)
     index_of = {person.person_id: index for index, person in enumerate(features)}
-    with _timed(phases, "block"):
+    if compared is None:
+        compared = block_and_compare(features, only=only, phases=phases)
+    else:
+        # compared elsewhere (a split run's shards): the same household lines here, for the
+        # model's random pairs and the clustering guards
         mark_household_phones(features)
-        blocking = scoring.block(features, only=only)
-    plan.pairs, plan.capped_blocks = len(blocking.pairs), blocking.capped_blocks
-    plan.blocking = {
-        "blocks": blocking.blocks,
-        "capped_blocks": blocking.capped_blocks,
-        "persons_in_capped_blocks": blocking.capped_persons,
-        "new_pairs_by_rule": blocking.pairs_by_rule,
-    }
-    with _timed(phases, "compare"):
-        # Compact: one int per pair and a pattern number per compared pair (a few thousand
-        # distinct level patterns), so millions of pairs cost tens of MB.
-        codes = array("Q", sorted(blocking.pairs))
-        del blocking
-        pattern_number: dict[tuple[int, ...], int] = {}
-        patterns: list[tuple[int, ...]] = []
-        compared, compared_patterns = array("Q"), array("I")
-        # A suffix on one side only with no shared e-mail: never linked without a person.
-        review_only: set[int] = set()
-        for code in codes:
-            i, j = scoring.pair_indices(code)
-            levels = scoring.compare(features[i], features[j])
-            reason = scoring.guard(features[i], features[j], levels)
-            if reason is not None and reason != scoring.GUARD_GENERATION:
-                plan.guarded += 1
-                continue
-            if reason is not None:
-                review_only.add(code)
-            number = pattern_number.get(levels)
-            if number is None:
-                number = pattern_number[levels] = len(patterns)
-                patterns.append(levels)
-            compared.append(code)
-            compared_patterns.append(number)
-        del codes
+    plan.pairs, plan.guarded = compared.pairs, compared.guarded
+    plan.blocking = compared.blocking
+    plan.capped_blocks = compared.blocking.get("capped_blocks", 0)
+    patterns, review_only = compared.patterns, compared.review_only
     with _timed(phases, "model"):
         if model is None:
             counts: Counter[tuple[int, ...]] = Counter()
-            for code, number in zip(compared, compared_patterns, strict=True):
+            for code, number in zip(compared.codes, compared.pattern_numbers, strict=True):
                 if code not in review_only:
                     counts[patterns[number]] += 1
             model = scoring.estimate_model(
@@ -187,7 +231,7 @@ def _plan(
     with _timed(phases, "cluster"):
         scored: list[clustering.ScoredPair] = []
         levels_of: dict[tuple[int, int], tuple[int, ...]] = {}
-        for code, number in zip(compared, compared_patterns, strict=True):
+        for code, number in zip(compared.codes, compared.pattern_numbers, strict=True):
             i, j = scoring.pair_indices(code)
             levels = patterns[number]
             probability = scoring.match_probability(model, levels, weights, names_of(i))
@@ -196,7 +240,7 @@ def _plan(
             if probability >= settings.DEDUPE_REVIEW_PROBABILITY:
                 scored.append(clustering.ScoredPair(i, j, probability))
                 levels_of[(i, j)] = levels
-        del compared, compared_patterns
+        del compared
         # Existing links outside the re-decided persons stand (an incremental run).
         join_first = list(same)
         if only is not None:
@@ -322,7 +366,7 @@ def _write_links(plan: _Plan, run: DedupeRun, *, actor: Actor = None) -> tuple[i
     now = timezone.now()
     links, logs = [], []
     linked = unlinked = 0
-    actor_user = _user(actor)
+    actor_user = acting_user(actor)
     for i in changed:
         person_id = features[i].person_id
         was, becomes = current[i], target[i]
@@ -414,13 +458,15 @@ _SURVIVOR_STAGING = [
 ]
 
 
-def _survive(golden_ids: Iterable[int], run: DedupeRun | None, *, actor: Actor = None) -> None:
+def golden_survivorship_refresh(
+    golden_ids: Iterable[int], run: DedupeRun | None, *, actor: Actor = None
+) -> None:
     """Recompute survivorship for each golden record (and restore persons that are no longer
     golden of anything): an empty name field takes the newest member's non-empty value, an
     empty location (state, county, ZIP) the newest member's location as one group; a field a
     person locked is never touched. Set-based: one staged UPDATE per page of golden records."""
     ids = sorted(set(golden_ids))
-    actor_user = _user(actor)
+    actor_user = acting_user(actor)
     now = timezone.now()
     for start in range(0, len(ids), WRITE_BATCH_ROWS):
         page = ids[start : start + WRITE_BATCH_ROWS]
@@ -521,6 +567,57 @@ def _own_values(row: dict[str, Any]) -> dict[str, str]:
 # -- runs -------------------------------------------------------------------------------------
 
 
+def load_persons(phases: dict[str, float]) -> tuple[list[Features], list[int | None]]:
+    """Every person's features and current golden id, in id order."""
+    with _timed(phases, "load"):
+        loaded = list(person_features())
+    return [f for f, _ in loaded], [golden for _, golden in loaded]
+
+
+def _apply(plan: _Plan, run: DedupeRun, phases: dict[str, float]) -> None:
+    """Write what the plan changed and complete the run (inside the caller's transaction)."""
+    features = plan.features
+    with _timed(phases, "write"):
+        linked, unlinked = _write_links(plan, run)
+        review = _write_review(plan, run)
+        changed = [i for i in range(len(features)) if plan.current[i] != plan.target[i]]
+        touched = {
+            golden
+            for index in changed
+            for golden in (plan.current[index], plan.target[index])
+            if golden is not None
+        }
+        touched |= {features[i].person_id for i in changed}
+        golden_survivorship_refresh(touched, run)
+    duplicates = sum(1 for golden in plan.target if golden is not None)
+    DedupeRun.objects.filter(pk=run.pk).update(
+        status=DedupeRun.Status.COMPLETE,
+        finished_at=timezone.now(),
+        persons=len(features),
+        pairs=plan.pairs,
+        guarded_pairs=plan.guarded,
+        capped_blocks=plan.capped_blocks,
+        linked=linked,
+        unlinked=unlinked,
+        review_pairs=review,
+        clusters=plan.clusters,
+        duplicate_rate=duplicates / len(features) if features else 0.0,
+        model=plan.model,
+        blocking=plan.blocking,
+        phase_seconds=phases,
+    )
+
+
+def run_failed(run_id: int, error: BaseException, phases: dict[str, float]) -> None:
+    """Record why a run failed (its transaction rolled back: nothing else changed)."""
+    DedupeRun.objects.filter(pk=run_id).update(
+        status=DedupeRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error=f"{type(error).__name__}: {error}"[:2000],
+        phase_seconds=phases,
+    )
+
+
 def _latest_model() -> scoring.MatchModel | None:
     run = (
         DedupeRun.objects.filter(mode=DedupeRun.Mode.FULL, status=DedupeRun.Status.COMPLETE)
@@ -550,16 +647,12 @@ def dedupe_run(
     run = DedupeRun.objects.create(
         mode=mode,
         import_batch_id=import_batch_id,
-        created_by=_user(by),
+        created_by=acting_user(by),
     )
     phases: dict[str, float] = {}
     try:
         with transaction.atomic():
-            with _timed(phases, "load"):
-                loaded = list(person_features())
-            features = [f for f, _ in loaded]
-            current = [golden for _, golden in loaded]
-            del loaded
+            features, current = load_persons(phases)
             index_of = {person.person_id: index for index, person in enumerate(features)}
             only = None
             model = None
@@ -567,243 +660,9 @@ def dedupe_run(
                 only = {index_of[pid] for pid in person_ids if pid in index_of}
                 model = _latest_model()
             plan = _plan(features, current, only=only, model=model, phases=phases)
-            with _timed(phases, "write"):
-                linked, unlinked = _write_links(plan, run)
-                review = _write_review(plan, run)
-                touched = {
-                    golden
-                    for index in range(len(features))
-                    if plan.current[index] != plan.target[index]
-                    for golden in (plan.current[index], plan.target[index])
-                    if golden is not None
-                }
-                touched |= {
-                    features[i].person_id
-                    for i in range(len(features))
-                    if plan.current[i] != plan.target[i]
-                }
-                _survive(touched, run)
-            duplicates = sum(1 for golden in plan.target if golden is not None)
-            DedupeRun.objects.filter(pk=run.pk).update(
-                status=DedupeRun.Status.COMPLETE,
-                finished_at=timezone.now(),
-                persons=len(features),
-                pairs=plan.pairs,
-                guarded_pairs=plan.guarded,
-                capped_blocks=plan.capped_blocks,
-                linked=linked,
-                unlinked=unlinked,
-                review_pairs=review,
-                clusters=plan.clusters,
-                duplicate_rate=duplicates / len(features) if features else 0.0,
-                model=plan.model,
-                blocking=plan.blocking,
-                phase_seconds=phases,
-            )
+            _apply(plan, run, phases)
     except Exception as error:
-        DedupeRun.objects.filter(pk=run.pk).update(
-            status=DedupeRun.Status.FAILED,
-            finished_at=timezone.now(),
-            error=f"{type(error).__name__}: {error}"[:2000],
-            phase_seconds=phases,
-        )
+        run_failed(run.pk, error, phases)
         raise
     run.refresh_from_db()
     return run
-
-
-# -- manual actions ---------------------------------------------------------------------------
-
-
-def _decide(kind: str, a: int, b: int | None, by: Actor) -> None:
-    low, high = (a, None) if b is None else (min(a, b), max(a, b))
-    user = _user(by)
-    ManualDecision.objects.create(
-        kind=kind, person_low_id=low, person_high_id=high, decided_by=user
-    )
-
-
-def _link(person: Person, golden: Person, *, score: float, reason: str, by: Actor) -> None:
-    """Point ``person`` (and everyone linked to it) at ``golden``, with the link and log rows."""
-    user = _user(by)
-    followers = list(Person.objects.filter(merged_into=person, is_duplicate=True))
-    for member in [person, *followers]:
-        previous = member.merged_into_id if member.is_duplicate else None
-        Person.objects.filter(pk=member.pk).update(
-            is_duplicate=True, is_original=False, merged_into=golden, updated_at=timezone.now()
-        )
-        PersonDuplicate.objects.filter(duplicate=member).delete()
-        PersonDuplicate.objects.create(
-            original=golden,
-            duplicate=member,
-            match_score=score,
-            match_reason=reason,
-            evidence={"decided_by": getattr(user, "username", "")},
-            merged_at=timezone.now(),
-        )
-        if previous is not None:
-            DedupeLog.objects.create(
-                action=DedupeLog.Action.UNMERGE,
-                golden_id=previous,
-                person_id=member.pk,
-                reason=reason,
-                actor=user,
-            )
-        DedupeLog.objects.create(
-            action=DedupeLog.Action.MERGE,
-            golden_id=golden.pk,
-            person_id=member.pk,
-            score=score,
-            reason=reason,
-            actor=user,
-        )
-
-
-@transaction.atomic
-def persons_merge(
-    *,
-    golden: Person,
-    duplicates: Sequence[Person],
-    values: dict[str, str] | None = None,
-    by: Actor,
-    origin: str = AuditLog.Origin.ADMIN,
-) -> Person:
-    """Merge ``duplicates`` into ``golden`` by a person's decision: links (never deletes),
-    remembers the decision for every later run, and sets the chosen surviving ``values`` on
-    the golden record as manual overrides. Audited with before/after."""
-    golden = Person.objects.select_for_update().get(pk=golden.pk)
-    if golden.is_duplicate:
-        raise ResolutionError(
-            f"Person {golden.pk} is a duplicate of {golden.merged_into_id}; "
-            "merge into that golden record."
-        )
-    others = [p for p in duplicates if p.pk != golden.pk]
-    if not others:
-        raise ResolutionError("Choose at least one other person to merge.")
-    unknown = set(values or {}) - set(SURVIVING_FIELDS)
-    if unknown:
-        raise ResolutionError(f"These fields cannot be chosen: {', '.join(sorted(unknown))}.")
-    before = {name: getattr(golden, name) for name in SURVIVING_FIELDS}
-    for person in others:
-        _decide(ManualDecision.Kind.SAME, golden.pk, person.pk, by)
-        _link(Person.objects.get(pk=person.pk), golden, score=1.0, reason="manual merge", by=by)
-    _decide(ManualDecision.Kind.GOLDEN, golden.pk, None, by)
-    _survive([golden.pk], None, actor=by)
-    golden.refresh_from_db()
-    if values:
-        for name, value in values.items():
-            setattr(golden, name, value)
-        golden.manual_override_fields = sorted({*golden.manual_override_fields, *values})
-        golden.is_manual_override = True
-        golden.survivorship = {k: v for k, v in golden.survivorship.items() if k not in values}
-        golden.save()
-    after = {name: getattr(golden, name) for name in SURVIVING_FIELDS}
-    audit_record(
-        actor=by,
-        origin=origin,
-        action=AuditLog.Action.MERGE,
-        obj=golden,
-        changes={"merged": [p.pk for p in others], "before": before, "after": after},
-    )
-    return golden
-
-
-@transaction.atomic
-def person_unmerge(*, person: Person, by: Actor, origin: str = AuditLog.Origin.ADMIN) -> Person:
-    """Undo a merge: ``person`` is its own golden record again, exactly as its own data says
-    (its row was never changed), and the former golden record gets back its own values for
-    every field survivorship had filled from the cluster. Later runs keep the two apart."""
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    if not person.is_duplicate or person.merged_into_id is None:
-        raise ResolutionError(f"Person {person.pk} is not merged into another person.")
-    golden_id = person.merged_into_id
-    user = _user(by)
-    ManualDecision.objects.filter(
-        kind=ManualDecision.Kind.SAME,
-        is_active=True,
-        person_low_id__in=(person.pk, golden_id),
-        person_high_id__in=(person.pk, golden_id),
-    ).update(is_active=False)
-    _decide(ManualDecision.Kind.DIFFERENT, person.pk, golden_id, by)
-    Person.objects.filter(pk=person.pk).update(
-        is_duplicate=False, is_original=True, merged_into=None, updated_at=timezone.now()
-    )
-    PersonDuplicate.objects.filter(duplicate=person).delete()
-    DedupeLog.objects.create(
-        action=DedupeLog.Action.UNMERGE,
-        golden_id=golden_id,
-        person_id=person.pk,
-        reason="manual unmerge",
-        actor=user,
-    )
-    _survive([golden_id, person.pk], None, actor=by)
-    person.refresh_from_db()
-    audit_record(
-        actor=by,
-        origin=origin,
-        action=AuditLog.Action.UNMERGE,
-        obj=person,
-        changes={"unmerged_from": golden_id},
-    )
-    return person
-
-
-@transaction.atomic
-def person_make_golden(*, person: Person, by: Actor, origin: str = AuditLog.Origin.ADMIN) -> Person:
-    """Make ``person`` the golden record of its cluster (a manual verification, which every
-    later run keeps)."""
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    _decide(ManualDecision.Kind.GOLDEN, person.pk, None, by)
-    former = person.merged_into_id if person.is_duplicate else None
-    if former is not None:
-        Person.objects.filter(pk=person.pk).update(
-            is_duplicate=False, is_original=True, merged_into=None
-        )
-        PersonDuplicate.objects.filter(duplicate=person).delete()
-        person.refresh_from_db()
-        _link(Person.objects.get(pk=former), person, score=1.0, reason="manual golden", by=by)
-        _survive([former, person.pk], None, actor=by)
-    Person.objects.filter(pk=person.pk).update(is_manual_override=True)
-    person.refresh_from_db()
-    audit_record(
-        actor=by,
-        origin=origin,
-        action=AuditLog.Action.OVERRIDE,
-        obj=person,
-        changes={"golden": True, "replaced_golden": former},
-    )
-    return person
-
-
-@transaction.atomic
-def review_pair_decide(
-    *, pair: ReviewPair, same_person: bool, by: Actor, origin: str = AuditLog.Origin.ADMIN
-) -> ReviewPair:
-    """A person's verdict on a pair from the review queue: the same person (merged into the
-    golden record of the first, remembered for every later run) or different persons (kept
-    apart by every later run). Audited."""
-    pair = ReviewPair.objects.select_for_update().get(pk=pair.pk)
-    if pair.status != ReviewPair.Status.OPEN:
-        raise ResolutionError(f"Pair {pair.pk} was already decided ({pair.get_status_display()}).")
-    low = Person.objects.get(pk=pair.person_low_id)
-    high = Person.objects.get(pk=pair.person_high_id)
-    if same_person:
-        golden = low.merged_into if low.is_duplicate and low.merged_into else low
-        other = high.merged_into if high.is_duplicate and high.merged_into else high
-        if golden.pk != other.pk:
-            persons_merge(golden=golden, duplicates=[other], by=by, origin=origin)
-        pair.status = ReviewPair.Status.MERGED
-    else:
-        _decide(ManualDecision.Kind.DIFFERENT, low.pk, high.pk, by)
-        pair.status = ReviewPair.Status.REJECTED
-    pair.decided_by = _user(by)
-    pair.decided_at = timezone.now()
-    pair.save(update_fields=["status", "decided_by", "decided_at"])
-    audit_record(
-        actor=by,
-        origin=origin,
-        action=AuditLog.Action.UPDATE,
-        obj=pair,
-        changes={"status": [ReviewPair.Status.OPEN, pair.status]},
-    )
-    return pair
