@@ -8,8 +8,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
-from cmplatform.core.admin import BigTableAdmin
+from cmplatform.core.admin import ReadOnlyAdmin
 from dedupe.models import (
     DedupeLog,
     DedupeRun,
@@ -25,19 +26,7 @@ from dedupe.services import (
     persons_merge,
     review_pair_decide,
 )
-
-
-class ReadOnlyAdmin(BigTableAdmin):
-    """Rows written only by services."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from dedupe.services.runs import SURVIVING_FIELDS
 
 
 def _can_merge(request: HttpRequest) -> bool:
@@ -64,24 +53,54 @@ class GoldenRecordAdmin(ReadOnlyAdmin):
     search_fields = ("=id", "=merged_into__id", "last_name_key")
     actions = ("merge_selected", "unmerge_selected", "make_golden")
 
-    @admin.action(description="Merge selected persons into the first golden one")
-    def merge_selected(self, request: HttpRequest, queryset: QuerySet[GoldenRecord]) -> None:
+    @admin.action(description="Merge selected persons (choose surviving values)")
+    def merge_selected(
+        self, request: HttpRequest, queryset: QuerySet[GoldenRecord]
+    ) -> TemplateResponse | None:
+        """A side-by-side page of the selected persons' values; applying it merges them into
+        the first golden record with the chosen values as manual overrides."""
         if not _can_merge(request):
             self.message_user(request, "You may not merge persons.", messages.ERROR)
-            return
+            return None
         persons = list(queryset.order_by("pk"))
         golden = next((p for p in persons if not p.is_duplicate), None)
         if golden is None or len(persons) < 2:
             self.message_user(
                 request, "Select a golden record and at least one other person.", messages.ERROR
             )
-            return
-        try:
-            persons_merge(golden=golden, duplicates=persons, by=request.user)
-        except ResolutionError as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return
-        self.message_user(request, f"Merged {len(persons) - 1} person(s) into {golden.pk}.")
+            return None
+        if request.POST.get("apply"):
+            by_id = {person.pk: person for person in persons}
+            values = {}
+            for name in SURVIVING_FIELDS:
+                chosen = request.POST.get(f"value_{name}")
+                if chosen and chosen.isdigit() and int(chosen) in by_id:
+                    value = getattr(by_id[int(chosen)], name)
+                    if value != getattr(golden, name):
+                        values[name] = value
+            try:
+                persons_merge(golden=golden, duplicates=persons, values=values, by=request.user)
+            except ResolutionError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return None
+            self.message_user(request, f"Merged {len(persons) - 1} person(s) into {golden.pk}.")
+            return None
+        rows = [
+            (
+                name,
+                [(person.pk, getattr(person, name), person.pk == golden.pk) for person in persons],
+            )
+            for name in SURVIVING_FIELDS
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Merge persons",
+            "golden": golden,
+            "persons": persons,
+            "rows": rows,
+        }
+        return TemplateResponse(request, "admin/dedupe/merge_persons.html", context)
 
     @admin.action(description="Unmerge selected duplicates")
     def unmerge_selected(self, request: HttpRequest, queryset: QuerySet[GoldenRecord]) -> None:

@@ -3,13 +3,11 @@ decisions that every later run obeys."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from cmplatform.core.models import Person
+from cmplatform.core.models import AppendOnlyModel, Person
 
 
 class DedupeRun(models.Model):
@@ -89,17 +87,7 @@ class DedupeShard(models.Model):
         return f"Run {self.run_id} shard {self.index} ({self.state})"
 
 
-class DedupeLogQuerySet(models.QuerySet["DedupeLog"]):
-    """The merge log is append-only."""
-
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionError("Dedupe log rows are append-only.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Dedupe log rows are append-only.")
-
-
-class DedupeLog(models.Model):
+class DedupeLog(AppendOnlyModel):
     """Every change of a golden record's membership: a person linked to (merge) or unlinked
     from (unmerge) a golden record, or made golden, with the fields survivorship changed
     (``{field: [before, after]}``), the score and reason, and who did it (none: a run)."""
@@ -129,8 +117,6 @@ class DedupeLog(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = DedupeLogQuerySet.as_manager()
-
     class Meta:
         db_table = "dedupe_log"
         verbose_name = "dedupe log entry"
@@ -142,11 +128,6 @@ class DedupeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.person_id} → {self.golden_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("Dedupe log rows are append-only.")
-        super().save(*args, **kwargs)
 
 
 class ReviewPair(models.Model):

@@ -50,6 +50,19 @@ class BigTableAdmin(admin.ModelAdmin):
     ordering = ("-id",)
 
 
+class ReadOnlyAdmin(BigTableAdmin):
+    """Rows written only by services: nobody adds, changes or deletes them here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class AuditedAdmin(BigTableAdmin):
     """Saves and deletes through the audited services."""
 
@@ -192,22 +205,13 @@ class PersonAdmin(AuditedAdmin):
 
 
 @admin.register(PersonDuplicate)
-class PersonDuplicateAdmin(BigTableAdmin):
+class PersonDuplicateAdmin(ReadOnlyAdmin):
     """Duplicate links, written by golden-record resolution; read-only here."""
 
     list_display = ("id", "original", "duplicate", "match_score", "match_reason", "merged_at")
     list_select_related = ("original", "duplicate")
     raw_id_fields = ("original", "duplicate")
     search_fields = ("=original__id", "=duplicate__id")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PhoneNumber)
@@ -273,7 +277,7 @@ class TouchpointAdmin(AuditedAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(BigTableAdmin):
+class AuditLogAdmin(ReadOnlyAdmin):
     """The audit trail: read-only for everyone, append-only in the database layer."""
 
     list_display = (
@@ -288,12 +292,3 @@ class AuditLogAdmin(BigTableAdmin):
     list_filter = ("action", "origin")
     search_fields = ("=object_id", "^actor_username")
     readonly_fields = [field.name for field in AuditLog._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

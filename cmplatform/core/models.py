@@ -404,17 +404,38 @@ class Touchpoint(models.Model):
         return f"{self.channel} {self.status} {self.occurred_at:%Y-%m-%d}"
 
 
-class AuditLogQuerySet(models.QuerySet["AuditLog"]):
-    """Audit rows are append-only: bulk updates and deletes are refused."""
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """For append-only tables (the audit log, the merge log): bulk updates and deletes are
+    refused."""
+
+    def _refuse(self) -> PermissionError:
+        return PermissionError(f"{self.model._meta.verbose_name_plural} rows are append-only.")
 
     def update(self, **kwargs: Any) -> int:
-        raise PermissionError("Audit log rows are append-only.")
+        raise self._refuse()
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Audit log rows are append-only.")
+        raise self._refuse()
 
 
-class AuditLog(models.Model):
+class AppendOnlyModel(models.Model):
+    """A row is saved once and never changed or deleted."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None or kwargs.get("force_update"):
+            raise PermissionError(f"{self._meta.verbose_name_plural} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError(f"{self._meta.verbose_name_plural} rows are append-only.")
+
+
+class AuditLog(AppendOnlyModel):
     """Who changed what and when (UTC), with the values before and after. Append-only: written
     only by :func:`cmplatform.core.services.audit_record`."""
 
@@ -451,8 +472,6 @@ class AuditLog(models.Model):
     object_repr = models.CharField(max_length=200, blank=True)
     changes = models.JSONField(default=dict, blank=True)
 
-    objects = AuditLogQuerySet.as_manager()
-
     class Meta:
         db_table = "audit_log"
         verbose_name = "audit entry"
@@ -469,11 +488,3 @@ class AuditLog(models.Model):
         return (
             f"{self.actor_username or 'system'} {self.action} {self.object_type}#{self.object_id}"
         )
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None or kwargs.get("force_update"):
-            raise PermissionError("Audit log rows are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Audit log rows are append-only.")

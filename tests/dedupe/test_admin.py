@@ -24,11 +24,27 @@ def test_an_operator_merges_and_unmerges_in_admin_and_both_are_audited(client_as
     other = person_create(first_name="Bob", last_name="Jones")
     operator = client_as("operator")
 
-    response = act(operator, GOLDEN_LIST, "merge_selected", [golden.pk, other.pk])
+    page = act(operator, GOLDEN_LIST, "merge_selected", [golden.pk, other.pk])
+    assert page.status_code == 200
+    assert f"Merge into {golden.pk}" in page.content.decode()
+    assert Person.objects.filter(is_duplicate=True).count() == 0  # nothing before applying
+
+    response = operator.post(
+        GOLDEN_LIST,
+        {
+            "action": "merge_selected",
+            "_selected_action": [str(golden.pk), str(other.pk)],
+            "apply": "1",
+            "value_first_name": str(other.pk),  # "Bob" survives
+            "value_last_name": str(golden.pk),
+        },
+    )
 
     assert response.status_code == 302
     other.refresh_from_db()
+    golden.refresh_from_db()
     assert (other.is_duplicate, other.merged_into_id) == (True, golden.pk)
+    assert (golden.first_name, golden.manual_override_fields) == ("Bob", ["first_name"])
 
     act(operator, GOLDEN_LIST, "unmerge_selected", [other.pk])
 
@@ -52,7 +68,14 @@ def test_a_viewer_sees_the_console_but_cannot_merge(client_as):
     viewer = client_as("viewer")
 
     assert viewer.get(GOLDEN_LIST).status_code == 200
-    response = act(viewer, GOLDEN_LIST, "merge_selected", [golden.pk, other.pk])
+    response = viewer.post(
+        GOLDEN_LIST,
+        {
+            "action": "merge_selected",
+            "_selected_action": [str(golden.pk), str(other.pk)],
+            "apply": "1",
+        },
+    )
 
     assert response.status_code in (302, 403)
     assert Person.objects.filter(is_duplicate=True).count() == 0
