@@ -550,10 +550,14 @@ class Run:
 def ingest(
     server: Server, database: str, env: dict[str, str], path: Path, label: str, *options: str
 ) -> Run:
-    """``manage.py ingest PATH --json [options]``, measured; the outcome says where the
-    import's time went (waiting for normalised chunks vs writing them)."""
+    """``manage.py ingest PATH --json --no-dedupe [options]``, measured; the outcome says where
+    the import's time went (waiting for normalised chunks vs writing them). Golden-record
+    resolution, which the command runs after an import unless told not to, has its own
+    benchmark (``bench/dedupe_quality.py``)."""
     measured = run_measured(
-        [sys.executable, "manage.py", "ingest", str(path), "--json", *options], env, label
+        [sys.executable, "manage.py", "ingest", str(path), "--json", "--no-dedupe", *options],
+        env,
+        label,
     )
     summary = json.loads(measured.stdout[measured.stdout.index("{") :])
     counts = ", ".join(
