@@ -256,11 +256,17 @@ def _addresses(person: Features) -> Iterable[str]:
     return person.addresses
 
 
-def _given_names(person: Features) -> list[str]:
+def _given_names(person: Features) -> tuple[str, ...]:
     """Every name the first name may stand for ("Bob" → BOB, ROBERT...), or its initial."""
-    if len(person.first) > 1:
-        return sorted(_nicknames(person.first))
-    return [person.first] if person.first else []
+    return _given_names_of(person.first)
+
+
+@lru_cache(maxsize=200_000)
+def _given_names_of(first: str) -> tuple[str, ...]:
+    # three blocking rules ask this of every person: sorted once per distinct first name
+    if len(first) > 1:
+        return tuple(sorted(_nicknames(first)))
+    return (first,) if first else ()
 
 
 def _name_zip(person: Features) -> Iterable[str]:

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from cmplatform.core.models import Address, EmailAddress, Person, PhoneNumber
 from cmplatform.lib.normalize import name_key
+from cmplatform.lib.pagination import keyset_pages
 from dedupe.scoring import Features, suffix_token
 
 # Persons per page: four range queries of this many ids cost ~0.1 s and a few MB.
@@ -32,7 +33,7 @@ _PERSON_COLUMNS = (
 )
 
 
-def _own(values: dict[str, str], survived: dict[str, Any]) -> dict[str, str]:
+def own_values(values: dict[str, str], survived: dict[str, Any]) -> dict[str, str]:
     """A person's own values: what each field had before survivorship wrote another member's
     value into it (unless someone changed it since)."""
     own = dict(values)
@@ -53,12 +54,12 @@ def _features(
     middle, suffix, state, zip5 = middle or "", suffix or "", state or "", zip5 or ""
     if survived:
         # the few golden records survivorship filled: compare what they brought themselves
-        own = _own(
+        own = own_values(
             {"middle_name": middle, "suffix": suffix, "state": state, "zip5": zip5},
             survived,
         )
         middle, suffix, state, zip5 = own["middle_name"], own["suffix"], own["state"], own["zip5"]
-        names = _own(survived["_names"], survived)
+        names = own_values(survived["_names"], survived)
         if names["first_name"] != survived["_names"]["first_name"]:
             first_key = name_key(names["first_name"])
         if names["last_name"] != survived["_names"]["last_name"]:
@@ -94,17 +95,12 @@ def person_features(
             page_ids = ordered[start : start + FEATURE_PAGE_PERSONS]
             yield from _page(persons.filter(pk__in=page_ids), page_ids[0], page_ids[-1])
         return
-    last_id = 0
-    while True:
-        bounds = list(
-            persons.filter(pk__gt=last_id).values_list("pk", flat=True)[:FEATURE_PAGE_PERSONS]
-        )
-        if not bounds:
-            return
+    for bounds in keyset_pages(
+        persons.values_list("pk", flat=True), page_rows=FEATURE_PAGE_PERSONS
+    ):
         yield from _page(
             persons.filter(pk__gte=bounds[0], pk__lte=bounds[-1]), bounds[0], bounds[-1]
         )
-        last_id = bounds[-1]
 
 
 def _page(persons: QuerySet[Person], low: int, high: int) -> Iterator[tuple[Features, int | None]]:

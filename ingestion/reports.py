@@ -23,6 +23,7 @@ from typing import Any
 from django.core.files import File
 from django.db.models import Count
 
+from cmplatform.lib.pagination import keyset_pages
 from ingestion.landing import landing_storage, report_name
 from ingestion.models import ImportBatch, ImportRowError
 
@@ -132,19 +133,12 @@ def write_errors_csv(batch_id: int, handle: Any) -> int:
     text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(ERROR_COLUMNS)
-    written, last_id = 0, 0
-    while True:
-        page = list(
-            ImportRowError.objects.filter(batch_id=batch_id, id__gt=last_id)
-            .order_by("id")
-            .values_list("id", "row_number", "error_type", "field_name", "field_value", "message")[
-                :5000
-            ]
-        )
-        if not page:
-            break
-        for row_id, *values in page:
-            last_id = row_id
+    written = 0
+    rows = ImportRowError.objects.filter(batch_id=batch_id).values_list(
+        "id", "row_number", "error_type", "field_name", "field_value", "message"
+    )
+    for page in keyset_pages(rows, page_rows=5000):
+        for _, *values in page:
             writer.writerow([safe_cell(value) for value in values])
             written += 1
     text.flush()

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
+from cmplatform.lib.pagination import keyset_pages
 from ingestion.models import SourceRecord
 
 # Rows fetched per keyset page: one page is a few MB whatever the table's size.
@@ -14,21 +15,12 @@ EXPORT_PAGE_ROWS = 20_000
 
 
 def source_record_clusters() -> Iterator[tuple[str, str, int, int]]:
-    """``(source, source_key, person_id, golden_id)`` for every source record, in id order.
-
-    Keyset-paginated on the primary key with the person joined, so memory stays flat at any
-    size; ``golden_id`` is the person's golden record (itself unless it is a linked duplicate).
-    """
-    last_id = 0
-    while True:
-        page = list(
-            SourceRecord.objects.filter(pk__gt=last_id)
-            .order_by("pk")
-            .annotate(golden_id=Coalesce(F("person__merged_into_id"), F("person_id")))
-            .values_list("pk", "source", "source_key", "person_id", "golden_id")[:EXPORT_PAGE_ROWS]
-        )
-        if not page:
-            return
+    """``(source, source_key, person_id, golden_id)`` for every source record, in id order,
+    keyset-paginated with the person joined; ``golden_id`` is the person's golden record
+    (itself unless it is a linked duplicate)."""
+    rows = SourceRecord.objects.annotate(
+        golden_id=Coalesce(F("person__merged_into_id"), F("person_id"))
+    ).values_list("pk", "source", "source_key", "person_id", "golden_id")
+    for page in keyset_pages(rows, page_rows=EXPORT_PAGE_ROWS):
         for _, source, source_key, person_id, golden_id in page:
             yield source, source_key, person_id, golden_id
-        last_id = page[-1][0]

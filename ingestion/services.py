@@ -32,6 +32,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 
 from cmplatform.core.models import Campaign, Channel
+from cmplatform.lib.pagination import keyset_pages
 from cmplatform.lib.progress import progress_publish
 from dedupe.models import DedupeRun
 from dedupe.services import dedupe_run
@@ -436,17 +437,9 @@ class _ErrorRowsReader(SourceReader):
         self.description = {"kind": "replay", "replay_of": origin.pk}
 
     def __iter__(self) -> Iterator[SourceRow | RowError]:
-        last_id = 0
-        while True:
-            page = list(
-                ImportRowError.objects.filter(batch_id=self.origin.pk, id__gt=last_id).order_by(
-                    "id"
-                )[:5000]
-            )
-            if not page:
-                return
+        errors = ImportRowError.objects.filter(batch_id=self.origin.pk)
+        for page in keyset_pages(errors, page_rows=5000):
             for error in page:
-                last_id = error.id
                 if error.row_number <= self.resume_after:
                     continue
                 try:

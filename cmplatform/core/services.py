@@ -66,6 +66,12 @@ def diff_values(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str
     }
 
 
+def acting_user(actor: Actor) -> Any:
+    """The user to store as the author of a change, or ``None`` for the system and anonymous
+    callers."""
+    return actor if isinstance(actor, User) and actor.is_authenticated else None
+
+
 def audit_record(
     *,
     actor: Actor,
@@ -75,7 +81,7 @@ def audit_record(
     changes: Mapping[str, Any],
 ) -> AuditLog:
     """Append one audit entry for ``obj``. Call it inside the transaction of the change."""
-    user = actor if isinstance(actor, User) and actor.is_authenticated else None
+    user = acting_user(actor)
     return AuditLog.objects.create(
         actor=user,
         actor_username=user.get_username() if user is not None else "",
@@ -147,6 +153,8 @@ def person_update(*, person: Person, changes: Mapping[str, Any], by: Actor, orig
         return locked
     locked.manual_override_fields = sorted({*locked.manual_override_fields, *changed})
     locked.is_manual_override = True
+    # a value set by hand is the person's own: survivorship no longer answers for it
+    locked.survivorship = {k: v for k, v in locked.survivorship.items() if k not in changed}
     locked.save()
     audit_record(
         actor=by,

@@ -6,17 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cmplatform.core.models import AuditLog, Person, PersonDuplicate
-from cmplatform.core.services import Actor, audit_record
+from cmplatform.core.services import Actor, acting_user, audit_record, person_update
 from dedupe.models import DedupeLog, ManualDecision, ReviewPair
-from dedupe.services.runs import (
-    SURVIVING_FIELDS,
-    ResolutionError,
-    acting_user,
-    golden_survivorship_refresh,
-)
+from dedupe.services.runs import SURVIVING_FIELDS, ResolutionError, golden_survivorship_refresh
 
 
 def _decide(kind: str, a: int, b: int | None, by: Actor) -> None:
@@ -27,40 +23,57 @@ def _decide(kind: str, a: int, b: int | None, by: Actor) -> None:
     )
 
 
-def _link(person: Person, golden: Person, *, score: float, reason: str, by: Actor) -> None:
-    """Point ``person`` (and everyone linked to it) at ``golden``, with the link and log rows."""
+def _link(person_id: int, golden: Person, *, score: float, reason: str, by: Actor) -> None:
+    """Point person ``person_id`` and everyone linked to it at ``golden``, with link and log
+    rows, in a few statements (a cluster is small, but no statement per member)."""
     user = acting_user(by)
-    followers = list(Person.objects.filter(merged_into=person, is_duplicate=True))
-    for member in [person, *followers]:
-        previous = member.merged_into_id if member.is_duplicate else None
-        Person.objects.filter(pk=member.pk).update(
-            is_duplicate=True, is_original=False, merged_into=golden, updated_at=timezone.now()
-        )
-        PersonDuplicate.objects.filter(duplicate=member).delete()
-        PersonDuplicate.objects.create(
+    members = [
+        (member_id, merged_into if is_duplicate else None)
+        for member_id, is_duplicate, merged_into in Person.objects.filter(
+            Q(pk=person_id) | Q(merged_into_id=person_id, is_duplicate=True)
+        ).values_list("pk", "is_duplicate", "merged_into_id")
+    ]
+    ids = [member_id for member_id, _ in members]
+    now = timezone.now()
+    Person.objects.filter(pk__in=ids).update(
+        is_duplicate=True, is_original=False, merged_into=golden, updated_at=now
+    )
+    PersonDuplicate.objects.filter(duplicate_id__in=ids).delete()
+    PersonDuplicate.objects.bulk_create(
+        PersonDuplicate(
             original=golden,
-            duplicate=member,
+            duplicate_id=member_id,
             match_score=score,
             match_reason=reason,
             evidence={"decided_by": getattr(user, "username", "")},
-            merged_at=timezone.now(),
+            merged_at=now,
         )
-        if previous is not None:
-            DedupeLog.objects.create(
+        for member_id in ids
+    )
+    DedupeLog.objects.bulk_create(
+        [
+            DedupeLog(
                 action=DedupeLog.Action.UNMERGE,
                 golden_id=previous,
-                person_id=member.pk,
+                person_id=member_id,
                 reason=reason,
                 actor=user,
             )
-        DedupeLog.objects.create(
-            action=DedupeLog.Action.MERGE,
-            golden_id=golden.pk,
-            person_id=member.pk,
-            score=score,
-            reason=reason,
-            actor=user,
-        )
+            for member_id, previous in members
+            if previous is not None
+        ]
+        + [
+            DedupeLog(
+                action=DedupeLog.Action.MERGE,
+                golden_id=golden.pk,
+                person_id=member_id,
+                score=score,
+                reason=reason,
+                actor=user,
+            )
+            for member_id in ids
+        ]
+    )
 
 
 @transaction.atomic
@@ -72,9 +85,10 @@ def persons_merge(
     by: Actor,
     origin: str = AuditLog.Origin.ADMIN,
 ) -> Person:
-    """Merge ``duplicates`` into ``golden`` by a person's decision: links (never deletes),
-    remembers the decision for every later run, and sets the chosen surviving ``values`` on
-    the golden record as manual overrides. Audited with before/after."""
+    """Merge ``duplicates`` into ``golden`` by a person's decision: links (never deletes) and
+    remembers the decision for every later run, audited with before/after; the chosen
+    surviving ``values`` are then a manual edit of the golden record (``person_update``:
+    locked fields, audited as an override)."""
     golden = Person.objects.select_for_update().get(pk=golden.pk)
     if golden.is_duplicate:
         raise ResolutionError(
@@ -90,17 +104,10 @@ def persons_merge(
     before = {name: getattr(golden, name) for name in SURVIVING_FIELDS}
     for person in others:
         _decide(ManualDecision.Kind.SAME, golden.pk, person.pk, by)
-        _link(Person.objects.get(pk=person.pk), golden, score=1.0, reason="manual merge", by=by)
+        _link(person.pk, golden, score=1.0, reason="manual merge", by=by)
     _decide(ManualDecision.Kind.GOLDEN, golden.pk, None, by)
     golden_survivorship_refresh([golden.pk], None, actor=by)
     golden.refresh_from_db()
-    if values:
-        for name, value in values.items():
-            setattr(golden, name, value)
-        golden.manual_override_fields = sorted({*golden.manual_override_fields, *values})
-        golden.is_manual_override = True
-        golden.survivorship = {k: v for k, v in golden.survivorship.items() if k not in values}
-        golden.save()
     after = {name: getattr(golden, name) for name in SURVIVING_FIELDS}
     audit_record(
         actor=by,
@@ -109,6 +116,8 @@ def persons_merge(
         obj=golden,
         changes={"merged": [p.pk for p in others], "before": before, "after": after},
     )
+    if values:
+        golden = person_update(person=golden, changes=values, by=by, origin=origin)
     return golden
 
 
@@ -165,7 +174,7 @@ def person_make_golden(*, person: Person, by: Actor, origin: str = AuditLog.Orig
         )
         PersonDuplicate.objects.filter(duplicate=person).delete()
         person.refresh_from_db()
-        _link(Person.objects.get(pk=former), person, score=1.0, reason="manual golden", by=by)
+        _link(former, person, score=1.0, reason="manual golden", by=by)
         golden_survivorship_refresh([former, person.pk], None, actor=by)
     Person.objects.filter(pk=person.pk).update(is_manual_override=True)
     person.refresh_from_db()

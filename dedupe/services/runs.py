@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cmplatform.core.models import Person, PersonDuplicate
-from cmplatform.core.services import Actor, User
+from cmplatform.core.services import Actor, acting_user
 from cmplatform.lib.bulk import (
     Column,
     ColumnType,
@@ -36,7 +36,7 @@ from cmplatform.lib.normalize import name_key
 from dedupe import clustering, scoring
 from dedupe.models import DedupeLog, DedupeRun, ManualDecision, ReviewPair
 from dedupe.scoring import Features
-from dedupe.selectors import person_features
+from dedupe.selectors import own_values, person_features
 
 # Rows per multi-row INSERT of log and link rows.
 WRITE_BATCH_ROWS = 5_000
@@ -44,11 +44,6 @@ WRITE_BATCH_ROWS = 5_000
 NAME_FIELDS = ("first_name", "middle_name", "last_name", "suffix")
 LOCATION_FIELDS = ("state", "county", "zip5")
 SURVIVING_FIELDS = (*NAME_FIELDS, *LOCATION_FIELDS)
-
-
-def acting_user(actor: Actor) -> Any:
-    """The acting user to store, or ``None`` for the system and anonymous callers."""
-    return actor if isinstance(actor, User) and actor.is_authenticated else None
 
 
 class ResolutionError(RuntimeError):
@@ -324,7 +319,7 @@ def _reason(levels: Sequence[int]) -> str:
 # -- writes -----------------------------------------------------------------------------------
 
 
-def _write_links(plan: _Plan, run: DedupeRun, *, actor: Actor = None) -> tuple[int, int]:
+def _write_links(plan: _Plan, run: DedupeRun) -> tuple[int, int]:
     """Apply the plan's changed links set-based; return (linked, unlinked)."""
     features, current, target = plan.features, plan.current, plan.target
     changed = [i for i in range(len(features)) if current[i] != target[i]]
@@ -366,7 +361,6 @@ def _write_links(plan: _Plan, run: DedupeRun, *, actor: Actor = None) -> tuple[i
     now = timezone.now()
     links, logs = [], []
     linked = unlinked = 0
-    actor_user = acting_user(actor)
     for i in changed:
         person_id = features[i].person_id
         was, becomes = current[i], target[i]
@@ -379,7 +373,6 @@ def _write_links(plan: _Plan, run: DedupeRun, *, actor: Actor = None) -> tuple[i
                     golden_id=was,
                     person_id=person_id,
                     reason="re-clustered" if target[i] else "no longer matched",
-                    actor=actor_user,
                 )
             )
         if becomes is not None:
@@ -404,7 +397,6 @@ def _write_links(plan: _Plan, run: DedupeRun, *, actor: Actor = None) -> tuple[i
                     score=probability,
                     reason=reason[:100],
                     fields=evidence,
-                    actor=actor_user,
                 )
             )
     PersonDuplicate.objects.bulk_create(links, batch_size=WRITE_BATCH_ROWS)
@@ -416,13 +408,14 @@ def _write_review(plan: _Plan, run: DedupeRun) -> int:
     """Queue the plan's undecided pairs; pairs already decided by a person stay decided."""
     if not plan.review:
         return 0
-    lows = {low for low, _, _, _ in plan.review}
-    existing = {
-        (low, high): status
-        for low, high, status in ReviewPair.objects.filter(person_low_id__in=lows).values_list(
-            "person_low_id", "person_high_id", "status"
+    lows = sorted({low for low, _, _, _ in plan.review})
+    existing: set[tuple[int, int]] = set()
+    for start in range(0, len(lows), WRITE_BATCH_ROWS):
+        existing.update(
+            ReviewPair.objects.filter(
+                person_low_id__in=lows[start : start + WRITE_BATCH_ROWS]
+            ).values_list("person_low_id", "person_high_id")
         )
-    }
     fresh = [
         ReviewPair(
             person_low_id=low,
@@ -552,16 +545,9 @@ def _stamp(row: dict[str, Any]) -> float:
 
 
 def _own_values(row: dict[str, Any]) -> dict[str, str]:
-    """A person's own values of the surviving fields (see :func:`dedupe.selectors._own`)."""
-    values = {}
-    survived = row["survivorship"] or {}
-    for name in SURVIVING_FIELDS:
-        value = row[name] or ""
-        entry = survived.get(name)
-        if entry and value == (entry[1] or ""):
-            value = entry[0] or ""
-        values[name] = value
-    return values
+    """A person's own values of the surviving fields."""
+    values = {name: row[name] or "" for name in SURVIVING_FIELDS}
+    return own_values(values, row["survivorship"] or {})
 
 
 # -- runs -------------------------------------------------------------------------------------

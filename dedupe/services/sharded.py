@@ -27,7 +27,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
 
-from cmplatform.core.services import Actor
+from cmplatform.core.services import Actor, acting_user
 from dedupe import scoring
 from dedupe.models import DedupeRun, DedupeShard
 from dedupe.services.runs import (
@@ -35,7 +35,6 @@ from dedupe.services.runs import (
     _apply,
     _plan,
     _timed,
-    acting_user,
     block_and_compare,
     load_persons,
     run_failed,

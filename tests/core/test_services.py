@@ -72,3 +72,25 @@ def test_model_save_and_delete_are_audited_with_before_and_after():
     assert entries[1].changes == {"name": ["Permian mail drop", "Permian mail drop 2"]}
     assert entries[2].changes["name"] == ["Permian mail drop 2", None]
     assert not Campaign.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_value_set_by_hand_is_no_longer_held_by_survivorship():
+    # survivorship had filled the middle name and the ZIP from another cluster member
+    person = person_create(
+        first_name="Ann",
+        middle_name="Q",
+        zip5="79772",
+        survivorship={"middle_name": ["", "Q"], "zip5": ["", "79772"]},
+    )
+
+    updated = person_update(
+        person=person,
+        changes={"middle_name": "R"},
+        by=user_create("op", "operator"),
+        origin="admin",
+    )
+
+    assert updated.middle_name == "R"
+    assert updated.survivorship == {"zip5": ["", "79772"]}
+    assert Person.objects.get(pk=person.pk).survivorship == {"zip5": ["", "79772"]}

@@ -53,11 +53,14 @@ def test_an_operator_merges_and_unmerges_in_admin_and_both_are_audited(client_as
     assert list(
         AuditLog.objects.filter(object_type="core.person")
         .order_by("pk")
-        .values_list("action", "actor_username")
+        .values_list("action", "actor_username", "object_id")
     ) == [
-        ("merge", "operator-user"),
-        ("unmerge", "operator-user"),
+        ("merge", "operator-user", str(golden.pk)),
+        ("override", "operator-user", str(golden.pk)),  # the chosen value, locked
+        ("unmerge", "operator-user", str(other.pk)),
     ]
+    override = AuditLog.objects.get(action="override")
+    assert override.changes["first_name"] == ["Robert", "Bob"]
     assert ManualDecision.objects.filter(kind="different", is_active=True).count() == 1
 
 
