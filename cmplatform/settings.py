@@ -180,6 +180,36 @@ if DEDUPE_REVIEW_PROBABILITY > DEDUPE_AUTO_MERGE_PROBABILITY:
         "DEDUPE_REVIEW_PROBABILITY must not exceed DEDUPE_AUTO_MERGE_PROBABILITY."
     )
 
+# --- Compliance ------------------------------------------------------------------------------
+# Every threshold here is counsel's to sign off (../specs: COMPLIANCE.md); none is code.
+# Registry data older than this blocks calls and SMS to its area code or state (31-day rule),
+# with a warning from the second figure.
+COMPLIANCE_REGISTRY_MAX_AGE_DAYS = env.integer("COMPLIANCE_REGISTRY_MAX_AGE_DAYS", 31, minimum=1)
+COMPLIANCE_REGISTRY_WARN_DAYS = env.integer("COMPLIANCE_REGISTRY_WARN_DAYS", 25, minimum=1)
+# States that keep their own DNC list (bought and loaded separately).
+COMPLIANCE_STATE_LIST_STATES = tuple(
+    env.string_list(
+        "COMPLIANCE_STATE_LIST_STATES",
+        ["CO", "FL", "IN", "LA", "MA", "MO", "OK", "PA", "TN", "TX", "WY"],
+    )
+)
+# Whether an offer to buy a landowner's minerals counts as a telephone solicitation (DNC rules
+# apply); a campaign's policy may say otherwise, set by an admin.
+COMPLIANCE_TREAT_PURCHASE_OFFERS_AS_SOLICITATION = env.boolean(
+    "COMPLIANCE_TREAT_PURCHASE_OFFERS_AS_SOLICITATION", True
+)
+# A revocation on one channel stops every channel (FCC "revoke-all"; we send no transactional
+# messages, so global costs little).
+COMPLIANCE_REVOKE_ALL = env.boolean("COMPLIANCE_REVOKE_ALL", True)
+# Rolling frequency caps per person (all of their numbers), counted on attempts; a state cap
+# (FL, OK, MD: 3 calls per 24 h) applies when stricter; 0 switches a cap off.
+COMPLIANCE_MAX_CALLS_24H = env.integer("COMPLIANCE_MAX_CALLS_24H", 3, minimum=0)
+COMPLIANCE_MAX_SMS_24H = env.integer("COMPLIANCE_MAX_SMS_24H", 1, minimum=0)
+COMPLIANCE_MAX_CALLS_30D = env.integer("COMPLIANCE_MAX_CALLS_30D", 0, minimum=0)
+COMPLIANCE_STATE_CALL_CAPS_24H = {"FL": 3, "OK": 3, "MD": 3}
+# Who we are, in the auto-replies to HELP and STOP.
+COMPLIANCE_SENDER_IDENTITY = env.string("COMPLIANCE_SENDER_IDENTITY", "Mineral rights offers")
+
 # --- Storage ---------------------------------------------------------------------------------
 LANDING_S3_BUCKET = env.optional("LANDING_S3_BUCKET")
 if LANDING_S3_BUCKET:

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to a running platform in the embedded mode (no server needed):
 # installs everything, migrates the SQLite database under var/, creates an admin, an operator
-# and a viewer and prints their passwords, generates the demo legacy sources, then serves the
-# migrates them through the ingestion engine (printing each import's reconciliation), then
-# serves the operations console with a Celery worker thread in the same process.
+# and a viewer and prints their passwords, generates the demo legacy sources, migrates them
+# through the ingestion engine (printing each import's reconciliation), resolves golden
+# records, scrubs them against a generated demo DNC registry (printing the status counts per
+# channel), and serves the operations console with a Celery worker thread in the same process.
 #   bash deploy/quickstart.sh          (ROWS=20000 PORT=8000 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +61,24 @@ fi
 
 echo "== Resolving golden records over every person (deterministic full run)"
 "$python" manage.py dedupe --full
+
+echo
+echo "== Scrubbing against a generated demo DNC registry (national, state and internal lists)"
+"$python" manage.py generate_demo_registry --out var/demo/registry
+today=$(date -u +%F)
+"$python" manage.py load_registry var/demo/registry/dnc_federal_full.txt --kind federal \
+  --list-date "$today"
+for list in var/demo/registry/dnc_state_*.txt; do
+  state=$(basename "$list" .txt | sed 's/^dnc_state_//' | tr '[:lower:]' '[:upper:]')
+  "$python" manage.py load_registry "$list" --kind state --state "$state" --list-date "$today" \
+    --layout '{"number_columns": [0]}'
+done
+"$python" manage.py load_registry var/demo/registry/dnc_federal_changes.txt --kind federal \
+  --change-list --list-date "$today"
+"$python" manage.py load_registry var/demo/registry/dnc_internal.txt --kind internal \
+  --list-date "$today" --layout '{"number_columns": [0]}'
+"$python" manage.py scrub
+"$python" manage.py compliance_report
 
 echo
 echo "cmplatform is starting at http://127.0.0.1:$port/admin/  (health: /healthz)"

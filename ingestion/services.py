@@ -34,6 +34,7 @@ from django.db.models import F
 from cmplatform.core.models import Campaign, Channel
 from cmplatform.lib.pagination import keyset_pages
 from cmplatform.lib.progress import progress_publish
+from compliance.scrub import compliance_rescrub
 from dedupe.models import DedupeRun
 from dedupe.services import dedupe_run
 from ingestion import mapping as canonical
@@ -818,7 +819,8 @@ def _complete(batch: ImportBatch) -> ImportBatch:
 
 def import_resolve(*, batch_ids: Sequence[int]) -> DedupeRun:
     """Resolve the persons the given imports inserted or updated against the golden records
-    (one incremental golden-record run; every other person keeps its links)."""
+    (one incremental golden-record run; every other person keeps its links), then scrub
+    them for compliance."""
     person_ids = list(
         RecordVersion.objects.filter(
             batch_id__in=batch_ids,
@@ -827,6 +829,10 @@ def import_resolve(*, batch_ids: Sequence[int]) -> DedupeRun:
         .values_list("person_id", flat=True)
         .distinct()
     )
-    return dedupe_run(
+    run = dedupe_run(
         person_ids=person_ids, import_batch_id=batch_ids[0] if len(batch_ids) == 1 else None
     )
+    # New and changed persons get their compliance status (the run rescrubbed those whose
+    # links changed; the rest are new numbers and addresses to check).
+    compliance_rescrub(person_ids)
+    return run

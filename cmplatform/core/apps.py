@@ -3,6 +3,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -19,6 +20,11 @@ class CoreConfig(AppConfig):
         # Like Django's own permission creation: after every migrate, the roles take in the
         # permissions of models that the migrations added.
         post_migrate.connect(_sync_roles_after_migrate, sender=self)
+
+        from cmplatform.lib.expressions import register_sqlite_functions
+
+        # Aggregates SQLite lacks (BIT_OR), on every connection, as Django adds its own.
+        connection_created.connect(register_sqlite_functions, dispatch_uid="cmp_sqlite_functions")
 
         if settings.CELERY_BROKER_URL.startswith("filesystem://"):
             # The file-based queue and result store expect their folders to exist, in every

@@ -101,6 +101,20 @@ class Person(models.Model):
     source_updated_at = models.DateTimeField(
         null=True, blank=True, help_text="Source timestamp of the newest values merged in."
     )
+    # Compliance status of a golden record per channel, written only by the compliance scrub
+    # (database defaults: the bulk paths insert persons without naming these columns):
+    # the first blocking tag in rule order or CLEAR ('' until scrubbed), and every tag that
+    # applies as a bit set (compliance.tags), computed over the person and its duplicates.
+    call_status = models.CharField(max_length=24, blank=True, db_default="", editable=False)
+    sms_status = models.CharField(max_length=24, blank=True, db_default="", editable=False)
+    email_status = models.CharField(max_length=24, blank=True, db_default="", editable=False)
+    mail_status = models.CharField(max_length=24, blank=True, db_default="", editable=False)
+    call_flags = models.BigIntegerField(db_default=0, editable=False)
+    sms_flags = models.BigIntegerField(db_default=0, editable=False)
+    email_flags = models.BigIntegerField(db_default=0, editable=False)
+    mail_flags = models.BigIntegerField(db_default=0, editable=False)
+    compliance_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    compliance_version = models.CharField(max_length=64, blank=True, db_default="", editable=False)
 
     objects = PersonQuerySet.as_manager()
 
@@ -125,6 +139,11 @@ class Person(models.Model):
             models.Index(fields=["lead_status", "score"], name="persons_status_score_idx"),
             models.Index(fields=["updated_at"], name="persons_updated_idx"),
             models.Index(fields=["created_at"], name="persons_created_idx"),
+            # Channel lists and exports: CLEAR persons of a channel in id (keyset) order.
+            models.Index(fields=["call_status"], name="persons_call_status_idx"),
+            models.Index(fields=["sms_status"], name="persons_sms_status_idx"),
+            models.Index(fields=["email_status"], name="persons_email_status_idx"),
+            models.Index(fields=["mail_status"], name="persons_mail_status_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(score__lte=100), name="persons_score_range"),
@@ -235,6 +254,8 @@ class PhoneNumber(models.Model):
         max_length=16, choices=DncStatus.choices, default=DncStatus.UNCHECKED
     )
     dnc_checked_at = models.DateTimeField(null=True, blank=True)
+    # Every tag the compliance scrub found for this number (compliance.tags bit set).
+    compliance_flags = models.BigIntegerField(db_default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cmplatform.core.models import AuditLog, Person, PersonDuplicate
 from cmplatform.core.services import Actor, acting_user, audit_record, person_update
+from compliance.scrub import compliance_rescrub
 from dedupe.models import DedupeLog, ManualDecision, ReviewPair
 from dedupe.services.runs import SURVIVING_FIELDS, ResolutionError, golden_survivorship_refresh
 
@@ -118,6 +119,7 @@ def persons_merge(
     )
     if values:
         golden = person_update(person=golden, changes=values, by=by, origin=origin)
+    compliance_rescrub([golden.pk, *(p.pk for p in others)])
     return golden
 
 
@@ -158,6 +160,7 @@ def person_unmerge(*, person: Person, by: Actor, origin: str = AuditLog.Origin.A
         obj=person,
         changes={"unmerged_from": golden_id},
     )
+    compliance_rescrub([golden_id, person.pk])
     return person
 
 
@@ -176,6 +179,7 @@ def person_make_golden(*, person: Person, by: Actor, origin: str = AuditLog.Orig
         person.refresh_from_db()
         _link(former, person, score=1.0, reason="manual golden", by=by)
         golden_survivorship_refresh([former, person.pk], None, actor=by)
+        compliance_rescrub([former, person.pk])
     Person.objects.filter(pk=person.pk).update(is_manual_override=True)
     person.refresh_from_db()
     audit_record(

@@ -33,6 +33,7 @@ from cmplatform.lib.bulk import (
     update_from_staging,
 )
 from cmplatform.lib.normalize import name_key
+from compliance.scrub import compliance_rescrub
 from dedupe import clustering, scoring
 from dedupe.models import DedupeLog, DedupeRun, ManualDecision, ReviewPair
 from dedupe.scoring import Features
@@ -575,6 +576,9 @@ def _apply(plan: _Plan, run: DedupeRun, phases: dict[str, float]) -> None:
         }
         touched |= {features[i].person_id for i in changed}
         golden_survivorship_refresh(touched, run)
+    with _timed(phases, "compliance"):
+        # The most restrictive status of a cluster wins; a person split off gets its own back.
+        compliance_rescrub(touched)
     duplicates = sum(1 for golden in plan.target if golden is not None)
     DedupeRun.objects.filter(pk=run.pk).update(
         status=DedupeRun.Status.COMPLETE,
