@@ -8,7 +8,8 @@ listed), a state list for the state-list states, 0.5% of persons with an interna
 suppression, fresh coverage for every area code and state, and three recent call attempts for
 1% of persons. Then measures, through the platform's own code:
 
-* **full re-scrub**: ``compliance.scrub.scrub_all`` (every phone and golden record);
+* **full scrub**: ``compliance.scrub.scrub_all`` (every phone and golden record), twice: the
+  first writes every status, the re-scrub finds them in place (the nightly case);
 * **incremental**: a change list of ``--change`` numbers (half additions of our unlisted numbers,
   half deletions of listed ones) loaded with ``load_registry`` (landing, batch, reconciliation,
   then the rescrub of the persons holding a changed number);
@@ -131,26 +132,28 @@ def seed(connection: MySQLdb.Connection, persons: int, dnc: int) -> dict[str, fl
     timings["suppressions"] = sql(
         cursor,
         "INSERT INTO compliance_suppressions (person_id, identifier_type, identifier, channel, "
-        "reason, source, received_at, message, note, review, is_active, lifted_reason, "
-        "created_at) SELECT seq, 'person', '', 'all', IF(seq MOD 2, 'DNC_INTERNAL', "
-        "'OPTED_OUT'), 'file', %s, '', '', '', 1, '', %s "
+        "reason, source, received_at, message, note, review, request, is_active, "
+        "lifted_reason, created_at) SELECT seq, 'person', '', 'all', IF(seq MOD 2, "
+        "'DNC_INTERNAL', 'OPTED_OUT'), 'file', %s, '', '', '', '', 1, '', %s "
         f"FROM seq_1_to_{persons} WHERE seq MOD 400 IN (7, 8)",
         now,
         now,
     )
     sql(
         cursor,
-        "INSERT INTO dnc_registry_coverage (kind, scope, as_of, updated_at) "
-        "SELECT 'federal', npa, %s, %s FROM bench_npas",
+        "INSERT INTO dnc_registry_coverage (kind, scope, as_of, full_list_on, updated_at) "
+        "SELECT 'federal', npa, %s, %s, %s FROM bench_npas",
+        today,
         today,
         now,
     )
     sql(
         cursor,
-        "INSERT INTO dnc_registry_coverage (kind, scope, as_of, updated_at) "
-        "SELECT 'state', s.state, %s, %s FROM (SELECT 'CO' state UNION SELECT 'FL' UNION "
+        "INSERT INTO dnc_registry_coverage (kind, scope, as_of, full_list_on, updated_at) "
+        "SELECT 'state', s.state, %s, %s, %s FROM (SELECT 'CO' state UNION SELECT 'FL' UNION "
         "SELECT 'IN' UNION SELECT 'LA' UNION SELECT 'MA' UNION SELECT 'MO' UNION SELECT 'OK' "
         "UNION SELECT 'PA' UNION SELECT 'TN' UNION SELECT 'TX' UNION SELECT 'WY') s",
+        today,
         today,
         now,
     )
@@ -238,14 +241,15 @@ def main() -> None:
     from compliance.selectors import status_counts
     from compliance.services import may_contact
 
-    result = scrub_all()
-    print(
-        f"full re-scrub: {result.phones:,} phones and {result.persons:,} golden records in "
-        f"{result.seconds:.1f} s ("
-        + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in result.phases.items())
-        + ")",
-        flush=True,
-    )
+    for label in ("first scrub (every status new)", "full re-scrub (statuses in place)"):
+        result = scrub_all()
+        print(
+            f"{label}: {result.phones:,} phones and {result.persons:,} golden records in "
+            f"{result.seconds:.1f} s ("
+            + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in result.phases.items())
+            + ")",
+            flush=True,
+        )
     print(f"  call statuses: {status_counts('call')}", flush=True)
 
     database = MySQLdb.connect(host="127.0.0.1", user="root", database=args.database)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from cmplatform.core.fields import ExactCharField
 from cmplatform.core.models import AppendOnlyModel, Campaign, Channel, Person
 
 
@@ -184,9 +185,9 @@ class Suppression(models.Model):
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="suppressions"
     )
     identifier_type = models.CharField(max_length=8, choices=IdentifierType.choices)
-    # Compared like the columns it is joined to (phone_numbers.e164, addresses.address_key);
-    # an opt-out that also catches an accent variant of an e-mail errs on the safe side.
-    identifier = models.CharField(max_length=254, blank=True)
+    # Exact, like e-mail addresses and address keys (MySQL: utf8mb4_bin), so the scrub's
+    # look-ups of an e-mail or address use this index.
+    identifier = ExactCharField(max_length=254, blank=True)
     channel = models.CharField(max_length=8, choices=SuppressionChannel.choices)
     reason = models.CharField(max_length=24, choices=Reason.choices)
     source = models.CharField(max_length=16, choices=Source.choices)
@@ -195,6 +196,9 @@ class Suppression(models.Model):
     note = models.CharField(max_length=500, blank=True)
     import_batch_id = models.BigIntegerField(null=True, blank=True)
     review = models.CharField(max_length=10, choices=Review.choices, blank=True, default="")
+    request = models.CharField(
+        max_length=32, blank=True, help_text="Suppressions made from one request share it."
+    )
     is_active = models.BooleanField(default=True)
     lifted_at = models.DateTimeField(null=True, blank=True)
     lifted_reason = models.CharField(max_length=500, blank=True)

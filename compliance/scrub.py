@@ -48,7 +48,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable, CombinedExpression
 from django.db.models.functions import Coalesce, Substr
-from django.db.models.lookups import Exact, GreaterThan
+from django.db.models.lookups import Exact, GreaterThan, In
 from django.utils import timezone
 
 from cmplatform.core.models import Address, Channel, EmailAddress, Person, PhoneNumber
@@ -77,8 +77,9 @@ from compliance.models import (
 SCRUB_RANGE = 50_000
 # Ids per incremental statement (an IN list).
 SCRUB_IDS = 5_000
-# From this many persons a full re-scrub (range scans) is cheaper than IN lists.
-INCREMENTAL_LIMIT = 200_000
+# From this many persons a full re-scrub (range scans over every person) is cheaper than
+# rescrubbing their clusters by id lists.
+INCREMENTAL_LIMIT = 2_000_000
 
 ZERO = Value(0, output_field=BigIntegerField())
 _PHONE = Suppression.IdentifierType.PHONE
@@ -107,10 +108,6 @@ def _bits(*cases: tuple[Q, int]) -> Case:
 
 def _stale_cutoff(today: dt.date) -> dt.date:
     return today - dt.timedelta(days=settings.COMPLIANCE_REGISTRY_MAX_AGE_DAYS)
-
-
-def _fresh(kind: str, scope: object, cutoff: dt.date) -> Exists:
-    return Exists(RegistryCoverage.objects.filter(kind=kind, scope=scope, as_of__gte=cutoff))
 
 
 def _phone_suppression_bits() -> Coalesce:
@@ -147,40 +144,80 @@ def _phone_suppression_bits() -> Coalesce:
     return Coalesce(Subquery(rows), ZERO)
 
 
+@dataclass(frozen=True)
+class _Freshness:
+    """Which registry data is current today, read once per scrub (a few hundred rows), so the
+    per-phone test is a constant list, not a subquery."""
+
+    fresh_npas: list[str]
+    stale_states: list[str]
+    stale_state_npas: list[str]
+
+    @classmethod
+    def today(cls, today: dt.date) -> _Freshness:
+        cutoff = _stale_cutoff(today)
+        fresh = RegistryCoverage.objects.filter(as_of__gte=cutoff, full_list_on__isnull=False)
+        fresh_states = set(fresh.filter(kind=RegistryKind.STATE).values_list("scope", flat=True))
+        stale_states = sorted(set(settings.COMPLIANCE_STATE_LIST_STATES) - fresh_states)
+        return cls(
+            fresh_npas=sorted(
+                fresh.filter(kind=RegistryKind.FEDERAL).values_list("scope", flat=True)
+            ),
+            stale_states=stale_states,
+            stale_state_npas=sorted(
+                AreaCode.objects.filter(state__in=stale_states).values_list("npa", flat=True)
+            ),
+        )
+
+
 def _phone_flags(today: dt.date) -> Case:
     """The flags of the outer phone row, before the CLEAR bits."""
-    cutoff = _stale_cutoff(today)
-    listed_states = settings.COMPLIANCE_STATE_LIST_STATES
-    npa = Substr(OuterRef("e164"), 3, 3)
+    freshness = _Freshness.today(today)
+    npa = Substr("e164", 3, 3)
+    # The states of the number's area code, its holder and the holder's golden record (a
+    # duplicate may carry an older address): the list of each applies.
     area_state_is = Exists(
         AreaCode.objects.filter(
             npa=Substr(OuterRef(OuterRef("e164")), 3, 3), state=OuterRef("state")
         )
     )
-    person_state_is = Exists(
+    holder_state_is = Exists(
         Person.objects.filter(pk=OuterRef(OuterRef("person_id")), state=OuterRef("state"))
     )
-    state_fresh = _fresh(RegistryKind.STATE, OuterRef("state"), cutoff)
+    golden_state_is = Exists(
+        Person.objects.filter(
+            merged_duplicates__pk=OuterRef(OuterRef("person_id")), state=OuterRef("state")
+        )
+    )
+    # The state conditions run only for a number found on some state list (a few percent).
     on_state_list = Exists(
         StateDnc.objects.filter(phone=OuterRef("e164"), removed_on__isnull=True).filter(
-            area_state_is | person_state_is
+            area_state_is | holder_state_is | golden_state_is
         )
     )
-    state_stale = Exists(
-        AreaCode.objects.filter(npa=npa, state__in=listed_states).filter(~state_fresh)
-    ) | Exists(
-        Person.objects.filter(pk=OuterRef("person_id"), state__in=listed_states).filter(
-            ~state_fresh
+    stale = Q(Value(True)) if not freshness.fresh_npas else ~Q(In(npa, freshness.fresh_npas))
+    if freshness.stale_state_npas:
+        stale |= Q(In(npa, freshness.stale_state_npas))
+    if freshness.stale_states:
+        stale |= Q(
+            Exists(
+                Person.objects.filter(pk=OuterRef("person_id"), state__in=freshness.stale_states)
+            )
+        ) | Q(
+            Exists(
+                Person.objects.filter(
+                    merged_duplicates__pk=OuterRef("person_id"),
+                    state__in=freshness.stale_states,
+                )
+            )
         )
-    )
     on_federal = Exists(FederalDnc.objects.filter(phone=OuterRef("e164"), removed_on__isnull=True))
-    federal_fresh = _fresh(RegistryKind.FEDERAL, Substr(OuterRef("e164"), 3, 3), cutoff)
     return Case(
         When(e164__isnull=True, then=Value(tags.INVALID_NUMBER)),
         default=(
             _bits((Q(on_federal), tags.DNC_FEDERAL))
             + _bits((Q(on_state_list), tags.DNC_STATE))
-            + _bits((~Q(federal_fresh) | Q(state_stale), tags.DNC_DATA_STALE))
+            + _bits((stale, tags.DNC_DATA_STALE))
             + _phone_suppression_bits()
         ),
         output_field=BigIntegerField(),
@@ -236,14 +273,18 @@ def _own_or(model_rows: QuerySet, bits: Any) -> Coalesce:
 
 
 def _person_suppression_bits(channel: str) -> Case:
-    """Bits of a person-level suppression row for ``channel``."""
+    """Bits of a person-level suppression row for ``channel``. With revoke-all, an opt-out
+    from calls or texts stops both, and a revocation stops every channel."""
     applies = Q(channel__in=[channel, "all"])
+    opt_out_applies = applies
     revocation_applies = applies
     if settings.COMPLIANCE_REVOKE_ALL:
         revocation_applies = Q(pk__isnull=False)
+        if channel in (Channel.CALL, Channel.SMS):
+            opt_out_applies = Q(channel__in=[Channel.CALL, Channel.SMS, "all"])
     cases = [
         When(Q(reason=_REASON.DNC_INTERNAL) & applies, then=Value(tags.DNC_INTERNAL)),
-        When(Q(reason=_REASON.OPTED_OUT) & applies, then=Value(tags.OPTED_OUT)),
+        When(Q(reason=_REASON.OPTED_OUT) & opt_out_applies, then=Value(tags.OPTED_OUT)),
         When(
             Q(reason=_REASON.REVOKED_CONSENT) & revocation_applies,
             then=Value(tags.REVOKED_CONSENT),
@@ -291,7 +332,9 @@ def _address_bits() -> Case:
         When(street="", then=Value(tags.UNDELIVERABLE_ADDRESS)),
         When(Q(suppressed(_REASON.UNDELIVERABLE_ADDRESS)), then=Value(tags.UNDELIVERABLE_ADDRESS)),
         When(
-            Q(suppressed(_REASON.OPTED_OUT)) | Q(suppressed(_REASON.DNC_INTERNAL)),
+            Q(suppressed(_REASON.OPTED_OUT))
+            | Q(suppressed(_REASON.DNC_INTERNAL))
+            | Q(suppressed(_REASON.REVOKED_CONSENT)),
             then=Value(tags.MAIL_OPTED_OUT),
         ),
         default=Value(tags.MAIL_CLEAR),
@@ -352,7 +395,14 @@ def _cluster_pass(golden: Q) -> None:
     duplicates = {row["merged_into_id"]: row for row in grouped}
     if not duplicates:
         return
-    own = Person.objects.filter(pk__in=list(duplicates)).values_list("pk", *_FLAG_COLUMNS)
+    golden_ids = sorted(duplicates)
+    own = [
+        row
+        for start in range(0, len(golden_ids), SCRUB_IDS)
+        for row in Person.objects.filter(pk__in=golden_ids[start : start + SCRUB_IDS]).values_list(
+            "pk", *_FLAG_COLUMNS
+        )
+    ]
     rows = [
         (
             pk,

@@ -17,6 +17,7 @@ from cmplatform.lib.pagination import keyset_pages
 from cmplatform.lib.spreadsheet_safety import safe_cell
 from compliance import tags
 from compliance.models import RegistryCoverage, Suppression, Tag
+from compliance.services import fresh_numbers
 
 
 def status_counts(channel: str) -> dict[str, int]:
@@ -73,17 +74,20 @@ class ChannelList:
 
 
 def tag_counts(channel: str) -> dict[str, int]:
-    """Golden records not CLEAR on ``channel`` whose flags hold each tag (reporting)."""
-    counts: dict[str, int] = {}
+    """Golden records not CLEAR on ``channel`` per tag they hold (one GROUP BY over the flag
+    sets, of which there are a few hundred at most, decoded here)."""
     flags_field = f"{channel}_flags"
-    blocked = Person.objects.golden().exclude(**{f"{channel}_status": Tag.CLEAR})
-    for tag in Tag:
-        mask = tags.mask_of([tag.value])
-        if not mask:
-            continue
-        n = blocked.annotate(hit=F(flags_field).bitand(mask)).filter(hit__gt=0).count()
-        if n:
-            counts[tag.value] = n
+    rows = (
+        Person.objects.golden()
+        .exclude(**{f"{channel}_status": Tag.CLEAR})
+        .values(flags_field)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[str, int] = {}
+    for row in rows:
+        for tag in tags.tags_of(row[flags_field] & ~tags.CLEAR_BIT[Channel(channel)]):
+            counts[tag] = counts.get(tag, 0) + row["n"]
     return counts
 
 
@@ -99,8 +103,10 @@ def _clear_points(channel: str, golden_ids: list[int]) -> dict[int, list[str]]:
     if channel in (Channel.CALL, Channel.SMS):
         rows = (
             PhoneNumber.objects.filter(person_id__in=list(members), e164__isnull=False)
-            .annotate(blocked=F("compliance_flags").bitand(tags.PHONE_BLOCKING[Channel(channel)]))
-            .filter(blocked=0)
+            # The clear bit, not merely no blocking bit: a number added since the last scrub
+            # has neither and is not exported.
+            .annotate(clear=F("compliance_flags").bitand(tags.CLEAR_BIT[Channel(channel)]))
+            .filter(clear__gt=0)
             .order_by("-is_primary", "pk")
             .values_list("person_id", "e164")
         )
@@ -155,6 +161,7 @@ def channel_export(
     clear contact points to a csv ``writer``; count the others by status in ``result``.
     Every cell is spreadsheet-safe."""
     channel = result.channel
+    today = dt.date.today()
     writer.writerow(EXPORT_HEADER)
     fields = ("pk", "first_name", "last_name", "state", "zip5", f"{channel}_status")
     queryset = persons.filter(is_duplicate=False).only(*fields)
@@ -169,6 +176,13 @@ def channel_export(
                 result.suppressed[status] += 1
         points = _clear_points(channel, [person.pk for person in clear])
         for person in clear:
+            if channel in (Channel.CALL, Channel.SMS):
+                # The 31-day rule holds on the day of the export, whenever the scrub ran.
+                fresh, stale = fresh_numbers(points[person.pk], person.state, today)
+                if stale and not fresh:
+                    result.suppressed["DNC_DATA_STALE"] += 1
+                    continue
+                points[person.pk] = fresh
             if not points[person.pk]:
                 # The status is older than a change of the contact points: never export it.
                 result.suppressed["STALE_STATUS"] += 1

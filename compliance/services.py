@@ -19,6 +19,8 @@ import datetime as dt
 import re
 import string
 import time
+import unicodedata
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,6 +29,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from phonenumbers import timezone as phone_timezones
 
@@ -48,6 +51,7 @@ from compliance.models import (
     ComplianceEvaluation,
     Consent,
     Holiday,
+    RegistryCoverage,
     Suppression,
     Tag,
 )
@@ -71,12 +75,28 @@ OPT_OUT_WORDS = frozenset(
 OPT_IN_WORDS = frozenset({"START", "UNSTOP", "YES"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
 # Revocations in free text: suppressed at once and queued for a person (never lifted by code).
+# Err on catching too much: a person reviews every match, and a miss is a violation.
 FREE_TEXT_REVOCATION = re.compile(
-    r"\b(stop|quit|cease|unsubscribe|remove me|take me off|opt(?:ed)?[- ]?out|wrong number|"
-    r"do ?n[o']?t (?:text|call|contact|message)|no more (?:texts|calls|messages)|leave me alone|"
-    r"not interested)\b",
+    r"\b(stop|quit|cease|end|cancel|revoke|unsubscribe|remove|delete|take me off|"
+    r"opt(?:ed)?[- ]?(?:me )?out|wrong (?:number|person)|"
+    r"do ?n[o']?t (?:text|call|contact|message|send)|"
+    r"no more (?:texts?|texting|calls?|calling|messages?)|leave me alone|not interested|"
+    r"lose my number|harass)",
     re.IGNORECASE,
 )
+WRONG_NUMBER = re.compile(r"\bwrong (?:number|person)\b", re.IGNORECASE)
+# Which identifier may carry which reason (the scrub reads exactly these).
+ALLOWED_REASONS = {
+    Suppression.IdentifierType.PERSON: {"OPTED_OUT", "REVOKED_CONSENT", "DNC_INTERNAL", "DECEASED"},
+    Suppression.IdentifierType.PHONE: {"OPTED_OUT", "REVOKED_CONSENT", "DNC_INTERNAL"},
+    Suppression.IdentifierType.EMAIL: {"OPTED_OUT", "REVOKED_CONSENT", "DNC_INTERNAL"},
+    Suppression.IdentifierType.ADDRESS: {
+        "OPTED_OUT",
+        "REVOKED_CONSENT",
+        "DNC_INTERNAL",
+        "UNDELIVERABLE_ADDRESS",
+    },
+}
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 
 
@@ -84,9 +104,14 @@ class ComplianceError(Exception):
     """A compliance request that cannot be carried out as asked."""
 
 
+def _plain(text: str) -> str:
+    # Full-width letters and curly apostrophes (phones type them) read as plain ones.
+    return unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+
+
 def normalize_reply(text: str) -> str:
     """Trim, case-fold and drop punctuation; collapse spaces (spec: whole-message match)."""
-    return " ".join(text.translate(_PUNCTUATION).upper().split())
+    return " ".join(_plain(text).translate(_PUNCTUATION).upper().split())
 
 
 def phone_e164(raw: str) -> str:
@@ -124,6 +149,7 @@ def suppression_create(
     message: str = "",
     note: str = "",
     needs_review: bool = False,
+    request: str = "",
     received_at: dt.datetime | None = None,
     by: Actor = None,
     origin: str = AuditLog.Origin.SYSTEM,
@@ -148,6 +174,11 @@ def suppression_create(
         kind, identifier = Suppression.IdentifierType.ADDRESS, address_key.strip().upper()
     else:
         kind, identifier = Suppression.IdentifierType.PERSON, ""
+    if reason not in ALLOWED_REASONS[kind]:
+        raise ComplianceError(
+            f"{kind.capitalize()}-level suppressions cannot be {reason}: allowed are "
+            f"{', '.join(sorted(ALLOWED_REASONS[kind]))}."
+        )
     suppression = Suppression.objects.create(
         person=person,
         identifier_type=kind,
@@ -159,6 +190,7 @@ def suppression_create(
         message=message,
         note=note,
         review=Suppression.Review.PENDING if needs_review else Suppression.Review.NOT_NEEDED,
+        request=request,
         created_by=acting_user(by),
     )
     audit_record(
@@ -215,23 +247,31 @@ def _suppression_persons(suppression: Suppression) -> list[int]:
 def suppression_review_decide(
     *, suppression: Suppression, keep: bool, by: Actor, note: str = ""
 ) -> Suppression:
-    """A reviewer's decision on a free-text revocation: keep it (confirmed) or release it."""
+    """A reviewer's decision on a free-text revocation: keep it (confirmed) or release it,
+    for every suppression the same request made (the number and each person holding it)."""
     if suppression.review != Suppression.Review.PENDING:
         raise ComplianceError("This suppression does not wait for review.")
     if acting_user(by) is None:
         raise ComplianceError("Only a signed-in reviewer decides on a revocation.")
     outcome = Suppression.Review.CONFIRMED if keep else Suppression.Review.RELEASED
-    Suppression.objects.filter(pk=suppression.pk).update(review=outcome)
-    suppression.review = outcome
-    audit_record(
-        actor=by,
-        origin=AuditLog.Origin.ADMIN,
-        action=AuditLog.Action.UPDATE,
-        obj=suppression,
-        changes={"review": [Suppression.Review.PENDING, outcome], "note": ["", note]},
-    )
-    if not keep:
-        suppression_lift(suppression=suppression, reason=f"Released on review: {note}", by=by)
+    group = Suppression.objects.filter(pk=suppression.pk)
+    if suppression.request:
+        group = Suppression.objects.filter(
+            request=suppression.request, review=Suppression.Review.PENDING
+        )
+    for member in group.select_for_update():
+        Suppression.objects.filter(pk=member.pk).update(review=outcome)
+        member.review = outcome
+        audit_record(
+            actor=by,
+            origin=AuditLog.Origin.ADMIN,
+            action=AuditLog.Action.UPDATE,
+            obj=member,
+            changes={"review": [Suppression.Review.PENDING, outcome], "note": ["", note]},
+        )
+        if not keep:
+            suppression_lift(suppression=member, reason=f"Released on review: {note}", by=by)
+    suppression.refresh_from_db()
     return suppression
 
 
@@ -252,7 +292,6 @@ def sms_reply_record(
     number = phone_e164(phone)
     words = normalize_reply(body)
     persons = _persons_of(Suppression.IdentifierType.PHONE, number)
-    person = Person.objects.filter(pk=persons[0]).first() if persons else None
     identity = settings.COMPLIANCE_SENDER_IDENTITY
     if words in OPT_OUT_WORDS:
         suppression = suppression_create(
@@ -288,18 +327,24 @@ def sms_reply_record(
         return ReplyOutcome("opt_in", lifted, f"{identity}: you are subscribed again.")
     if words in HELP_WORDS:
         return ReplyOutcome("help", None, f"{identity}. Reply STOP to unsubscribe.")
-    if FREE_TEXT_REVOCATION.search(body):
-        suppression = suppression_create(
-            reason=Suppression.Reason.REVOKED_CONSENT,
-            channel="all",
-            source=Suppression.Source.SMS_REPLY,
-            person=person,
-            phone=number,
-            message=body,
-            needs_review=True,
-            received_at=received_at,
-            by=by,
-        )
+    if FREE_TEXT_REVOCATION.search(_plain(body)):
+        # Suppressed at once, every channel, for the number and (unless it says the number
+        # is not theirs) for each person holding it; a reviewer decides on all of them.
+        request = uuid.uuid4().hex
+        common = {
+            "reason": Suppression.Reason.REVOKED_CONSENT,
+            "channel": "all",
+            "source": Suppression.Source.SMS_REPLY,
+            "message": body,
+            "needs_review": True,
+            "request": request,
+            "received_at": received_at,
+            "by": by,
+        }
+        suppression = suppression_create(phone=number, **common)  # type: ignore[arg-type]
+        if not WRONG_NUMBER.search(body):
+            for holder in Person.objects.filter(pk__in=persons):
+                suppression_create(person=holder, **common)  # type: ignore[arg-type]
         return ReplyOutcome("revocation_review", suppression)
     return ReplyOutcome("none")
 
@@ -343,7 +388,8 @@ def _zone(name: str) -> ZoneInfo:
 
 
 # The calling windows, holidays and area-code states change a few times a year (admin edits,
-# the yearly calendar); each process rereads them at most this often instead of per check.
+# the yearly calendar) and registry coverage once a day; each process rereads them at most
+# this often instead of per check (a list loaded in the meantime can only make data fresher).
 REFERENCE_TTL_SECONDS = 60.0
 
 
@@ -352,6 +398,8 @@ class _Reference:
     windows: dict[str, list[CallingWindow]]
     holidays: set[tuple[str, dt.date]]
     area_states: dict[str, str]
+    #: (kind, scope) → the date the data is current as of, for scopes with a full list
+    coverage: dict[tuple[str, str], dt.date]
     loaded: float
 
 
@@ -369,6 +417,12 @@ def _rules() -> _Reference:
             windows=windows,
             holidays=set(Holiday.objects.values_list("state", "date")),
             area_states=dict(AreaCode.objects.exclude(state="").values_list("npa", "state")),
+            coverage={
+                (kind, scope): as_of
+                for kind, scope, as_of in RegistryCoverage.objects.filter(
+                    full_list_on__isnull=False
+                ).values_list("kind", "scope", "as_of")
+            },
             loaded=now,
         )
     return _reference
@@ -457,6 +511,8 @@ def may_contact(
     if channel not in Channel.values:
         raise ComplianceError(f"Unknown channel {channel!r}.")
     at = at or timezone.now()
+    if timezone.is_naive(at):
+        raise ComplianceError("The planned time needs a time zone (times are UTC).")
     fields = ("pk", "state", "merged_into_id", f"{channel}_status", f"{channel}_flags")
     golden = Person.objects.only(*fields, "compliance_version").filter(pk=person_id).first()
     if golden is None:
@@ -484,25 +540,41 @@ def may_contact(
 
 
 def _decide(golden: Person, channel: str, at: dt.datetime, campaign_id: int | None) -> Decision:
+    # The scrubbed status is the authority (a full scrub rewrites the flags in passes; the
+    # status changes only once a record's cluster is complete).
     flags = getattr(golden, f"{channel}_flags")
+    status = getattr(golden, f"{channel}_status")
     cluster = _cluster(golden.pk)
     solicitation, automated = _policy(campaign_id)
     evidence: dict = {"data_version": golden.compliance_version, "golden_id": golden.pk}
-    if channel in (Channel.CALL, Channel.SMS) and not solicitation:
+    by_phone = channel in (Channel.CALL, Channel.SMS)
+    if by_phone and not solicitation:
         # DNC lists do not reach a campaign that is not a solicitation: re-derive the status
         # from the contact points without their DNC bits.
         flags = _without_dnc(cluster, channel, flags)
+        status = tags.status_of(flags, channel)
         evidence["solicitation"] = False
-    status = tags.status_of(flags, channel)
     found = tags.tags_of(flags & ~tags.CLEAR_BIT[Channel(channel)])
     if status != Tag.CLEAR:
         return Decision("BLOCK", [status, *[t for t in found if t != status]], None, evidence)
-    if channel not in (Channel.CALL, Channel.SMS):
+    if not by_phone:
         return Decision("ALLOW", [Tag.CLEAR.value], None, evidence)
     numbers = _clear_numbers(cluster, channel, solicitation)
+    if solicitation:
+        # The 31-day rule holds at the moment of the call, whenever the scrub last ran.
+        numbers, stale = fresh_numbers(numbers, golden.state, at.date())
+        if stale:
+            evidence["stale_registry_data"] = stale
+        if not numbers and stale:
+            return Decision("BLOCK", [Tag.DNC_DATA_STALE.value], None, evidence)
+    if not numbers:
+        # Scrubbed CLEAR, but no number is clear now (changed since): never guess.
+        return Decision("BLOCK", [Tag.NO_CONTACT_POINT.value], None, evidence)
+    if channel == Channel.SMS or automated:
+        numbers = _consented_numbers(cluster, channel, numbers, at)
+        if not numbers:
+            return Decision("BLOCK", [Tag.WIRELESS_NO_CONSENT.value], None, evidence)
     evidence["numbers"] = numbers
-    if (channel == Channel.SMS or automated) and not _has_written_consent(cluster, channel):
-        return Decision("BLOCK", [Tag.WIRELESS_NO_CONSENT.value], None, evidence)
     zones, states = _candidates(golden, numbers)
     result_tags: list[str] = []
     if not zones:
@@ -521,6 +593,37 @@ def _decide(golden: Person, channel: str, at: dt.datetime, campaign_id: int | No
     return Decision("ALLOW", [Tag.CLEAR.value, *result_tags], None, evidence)
 
 
+def fresh_numbers(
+    numbers: Sequence[str], person_state: str, today: dt.date
+) -> tuple[list[str], list[str]]:
+    """The numbers whose registry data is current today (their area code's national data and
+    every applicable state list on top of a full list, within the 31-day rule), and the stale
+    scopes found."""
+    rules = _rules()
+    cutoff = today - dt.timedelta(days=settings.COMPLIANCE_REGISTRY_MAX_AGE_DAYS)
+    listed = set(settings.COMPLIANCE_STATE_LIST_STATES)
+
+    def fresh(kind: str, scope: str) -> bool:
+        as_of = rules.coverage.get((kind, scope))
+        return as_of is not None and as_of >= cutoff
+
+    stale: list[str] = []
+    if person_state in listed and not fresh("state", person_state):
+        stale.append(f"state:{person_state}")
+    usable = []
+    for number in numbers:
+        npa = number[2:5]
+        area_state = rules.area_states.get(npa, "")
+        scopes = [("federal", npa)]
+        if area_state in listed:
+            scopes.append(("state", area_state))
+        missing = [f"{kind}:{scope}" for kind, scope in scopes if not fresh(kind, scope)]
+        stale.extend(m for m in missing if m not in stale)
+        if not missing and not (person_state in listed and not fresh("state", person_state)):
+            usable.append(number)
+    return usable, stale
+
+
 def _cluster(golden_id: int) -> list[int]:
     """The golden record and the persons merged into it."""
     return [
@@ -530,17 +633,21 @@ def _cluster(golden_id: int) -> list[int]:
 
 
 def _clear_numbers(cluster: list[int], channel: str, solicitation: bool) -> list[str]:
+    """The cluster's numbers the scrub found clear for ``channel`` (a number added since the
+    last scrub has no clear bit yet and is not used)."""
+    clear_bit = tags.CLEAR_BIT[Channel(channel)]
     blocking = tags.PHONE_BLOCKING[Channel(channel)]
-    if not solicitation:
-        blocking &= ~tags.DNC_BITS
     rows = PhoneNumber.objects.filter(person_id__in=cluster, e164__isnull=False)
-    return sorted(
-        {
-            e164
-            for e164, flags in rows.values_list("e164", "compliance_flags")
-            if e164 and not flags & blocking
-        }
-    )
+    found = set()
+    for e164, flags in rows.values_list("e164", "compliance_flags"):
+        if not e164:
+            continue
+        if solicitation and flags & clear_bit:
+            found.add(e164)
+        elif not solicitation and flags and not flags & blocking & ~tags.DNC_BITS:
+            # Scrubbed (some bit set) and blocked by nothing but the DNC lists.
+            found.add(e164)
+    return sorted(found)
 
 
 def _without_dnc(cluster: list[int], channel: str, flags: int) -> int:
@@ -550,10 +657,21 @@ def _without_dnc(cluster: list[int], channel: str, flags: int) -> int:
     return flags & ~tags.DNC_BITS
 
 
-def _has_written_consent(cluster: list[int], channel: str) -> bool:
-    return Consent.objects.filter(
-        person_id__in=cluster, channel=channel, is_written=True, revoked_at__isnull=True
-    ).exists()
+def _consented_numbers(
+    cluster: list[int], channel: str, numbers: list[str], at: dt.datetime
+) -> list[str]:
+    """The numbers covered by documented written consent in force at ``at``: a consent for
+    the channel without a number covers them all, one with a number covers that number."""
+    consents = Consent.objects.filter(
+        person_id__in=cluster,
+        channel=channel,
+        is_written=True,
+        obtained_at__lte=at,
+    ).filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=at))
+    phones = set(consents.values_list("phone", flat=True))
+    if "" in phones:
+        return numbers
+    return [number for number in numbers if number in phones]
 
 
 def _candidates(golden: Person, numbers: Sequence[str]) -> tuple[list[str], list[str]]:

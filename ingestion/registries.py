@@ -34,7 +34,7 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from compliance.models import FederalDnc, RegistryCoverage, RegistryKind, StateDnc, Suppression
 from compliance.scrub import persons_with_numbers, scrub_all, scrub_persons
@@ -223,6 +223,7 @@ class _Writer:
                     identifier_type=Suppression.IdentifierType.PHONE,
                     identifier__in=part,
                     reason=Suppression.Reason.DNC_INTERNAL,
+                    source=Suppression.Source.FILE,
                     is_active=True,
                 ).values_list("identifier", flat=True)
                 rows = [(phone, None) for phone in active]
@@ -325,10 +326,13 @@ class _Writer:
             elif spec.kind == RegistryKind.STATE:
                 StateDnc.objects.filter(phone__in=part, state=spec.state).update(removed_on=today)
             else:
+                # Only what an internal list file put there: a DNC request taken on a call or
+                # by text is never lifted by a list.
                 Suppression.objects.filter(
                     identifier_type=Suppression.IdentifierType.PHONE,
                     identifier__in=part,
                     reason=Suppression.Reason.DNC_INTERNAL,
+                    source=Suppression.Source.FILE,
                     is_active=True,
                 ).update(
                     is_active=False,
@@ -401,7 +405,6 @@ def registry_import(spec: RegistryFile, *, by: Any = None) -> ImportBatch:
                     chunk = []
             if chunk:
                 _commit(batch, writer, chunk)
-        drift, freshened = _finish_coverage(spec, batch, writer)
     except (UnicodeDecodeError, csv.Error) as error:
         return _finish(batch, Status.FAILED, f"The file cannot be read: {error}")
     except DatabaseError as error:
@@ -413,12 +416,22 @@ def registry_import(spec: RegistryFile, *, by: Any = None) -> ImportBatch:
             "finish (numbers already loaded come out unchanged).",
         )
     batch = _complete(batch)
-    if drift:
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            message=(
-                batch.message + f" {drift} numbers missing from the full list were marked removed."
-            ).strip()
+    drift, freshened, note = 0, False, ""
+    if spec.kind == RegistryKind.INTERNAL:
+        pass
+    elif batch.status != Status.COMPLETE or batch.rows_read == 0:
+        # A file with rejected lines (often a wrong layout) or none at all says nothing
+        # reliable about what the registry holds: the numbers it did hold are loaded, but the
+        # data's date is not advanced and nothing is marked removed.
+        note = (
+            "Registry coverage not advanced and nothing marked removed: the file had "
+            f"{batch.errors} rejected lines of {batch.rows_read}. Fix the file or its layout "
+            "and load it again with --force."
         )
+    else:
+        drift, freshened, note = _finish_coverage(spec, batch, writer)
+    if note:
+        ImportBatch.objects.filter(pk=batch.pk).update(message=(batch.message + " " + note).strip())
     changed = writer.changed
     if len(changed) > INCREMENTAL_SCRUB_LIMIT or drift or freshened:
         scrub_all()
@@ -470,50 +483,84 @@ def _commit(batch: ImportBatch, writer: _Writer, items: list[_Line | ImportRowEr
         )
 
 
-def _finish_coverage(spec: RegistryFile, batch: ImportBatch, writer: _Writer) -> tuple[int, bool]:
-    """Record how fresh the data now is; a full list also marks the numbers of its area codes
-    that it no longer holds as removed (drift). Returns how many were marked, and whether an
-    area code or state list became fresh that was missing or stale (every status there may
-    change, not only those of the numbers in the file)."""
-    if spec.kind == RegistryKind.INTERNAL:
-        return 0, False
-    drift = 0
-    freshened = False
+# A full list that would mark more than this share of its area codes' (or state's) numbers as
+# removed is refused without --force: a truncated download must not empty the registry.
+DRIFT_MAX_SHARE = 0.10
+
+
+def _finish_coverage(
+    spec: RegistryFile, batch: ImportBatch, writer: _Writer
+) -> tuple[int, bool, str]:
+    """Record how fresh the data now is; a full list also marks the numbers of its scopes that
+    it no longer holds as removed (drift). Returns how many were marked, whether a scope became
+    fresh that was missing or stale (every status there may change, not only those of the
+    numbers in the file), and a note for the import's message."""
     cutoff = dt.date.today() - dt.timedelta(days=settings.COMPLIANCE_REGISTRY_MAX_AGE_DAYS)
-    with transaction.atomic():
-        if spec.kind == RegistryKind.STATE:
-            scopes = {spec.state}
-            if not spec.change_list:
-                drift = (
-                    StateDnc.objects.filter(state=spec.state, removed_on__isnull=True)
-                    .exclude(import_batch_id=batch.pk)
-                    .update(removed_on=spec.list_date)
-                )
-        else:
-            scopes = set(spec.area_codes) | writer.npas
-            if spec.change_list and not spec.area_codes:
-                scopes |= set(
-                    RegistryCoverage.objects.filter(kind=RegistryKind.FEDERAL).values_list(
-                        "scope", flat=True
-                    )
-                )
-            if not spec.change_list:
-                drift = (
-                    FederalDnc.objects.filter(npa__in=sorted(scopes), removed_on__isnull=True)
-                    .exclude(import_batch_id=batch.pk)
-                    .update(removed_on=spec.list_date)
-                )
-        for scope in sorted(scopes):
-            defaults: dict[str, Any] = {"as_of": spec.list_date, "last_import_batch_id": batch.pk}
-            if not spec.change_list:
-                defaults["full_list_on"] = spec.list_date
-            coverage, created = RegistryCoverage.objects.get_or_create(
-                kind=spec.kind, scope=scope, defaults=defaults
+    if spec.kind == RegistryKind.STATE:
+        scopes = {spec.state}
+    else:
+        scopes = set(spec.area_codes) | writer.npas
+        if spec.change_list and not spec.area_codes:
+            scopes |= set(
+                RegistryCoverage.objects.filter(
+                    kind=RegistryKind.FEDERAL, full_list_on__isnull=False
+                ).values_list("scope", flat=True)
             )
-            was_stale = created or coverage.as_of < cutoff
-            freshened |= was_stale and spec.list_date >= cutoff
-            if not created and coverage.as_of <= spec.list_date:
-                for name, value in defaults.items():
-                    setattr(coverage, name, value)
-                coverage.save()
-    return drift, freshened
+    current = {
+        c.scope: c for c in RegistryCoverage.objects.filter(kind=spec.kind, scope__in=scopes)
+    }
+    # A list older than the data already applied changes no date and removes nothing.
+    scopes = {
+        scope for scope in scopes if scope not in current or current[scope].as_of <= spec.list_date
+    }
+    drift, notes = 0, []
+    if not spec.change_list and scopes:
+        drift, refused = _drift(spec, batch, sorted(scopes))
+        if refused:
+            notes.append(refused)
+            return 0, False, " ".join(notes)
+        if drift:
+            notes.append(f"{drift} numbers missing from the full list were marked removed.")
+    freshened = False
+    with transaction.atomic():
+        for scope in sorted(scopes):
+            coverage = current.get(scope)
+            was_fresh = (
+                coverage is not None
+                and coverage.full_list_on is not None
+                and coverage.as_of >= cutoff
+            )
+            if coverage is None:
+                coverage = RegistryCoverage(kind=spec.kind, scope=scope)
+            coverage.as_of = spec.list_date
+            coverage.last_import_batch_id = batch.pk
+            if not spec.change_list:
+                coverage.full_list_on = spec.list_date
+            coverage.save()
+            freshened |= not was_fresh and coverage.full_list_on is not None
+    return drift, freshened, " ".join(notes)
+
+
+def _drift(spec: RegistryFile, batch: ImportBatch, scopes: list[str]) -> tuple[int, str]:
+    """Mark the scopes' active numbers this full list did not restamp as removed, one scope
+    per statement; refuse (and change nothing) when that would be too large a share."""
+    active: QuerySet[Any]
+    if spec.kind == RegistryKind.STATE:
+        active = StateDnc.objects.filter(state__in=scopes, removed_on__isnull=True)
+        scope_field = "state"
+    else:
+        active = FederalDnc.objects.filter(npa__in=scopes, removed_on__isnull=True)
+        scope_field = "npa"
+    missing = active.exclude(import_batch_id=batch.pk)
+    total, gone = active.count(), missing.count()
+    if gone and gone > DRIFT_MAX_SHARE * total and not spec.force:
+        return 0, (
+            f"Not applied: the full list lacks {gone:,} of the {total:,} numbers on file for "
+            f"its scopes (over {DRIFT_MAX_SHARE:.0%}); a truncated file? Registry coverage "
+            "not advanced. Load it again with --force if the list really shrank."
+        )
+    drift = 0
+    for scope in scopes:
+        with transaction.atomic():
+            drift += missing.filter(**{scope_field: scope}).update(removed_on=spec.list_date)
+    return drift, ""

@@ -34,6 +34,7 @@ from django.db.models import F
 from cmplatform.core.models import Campaign, Channel
 from cmplatform.lib.pagination import keyset_pages
 from cmplatform.lib.progress import progress_publish
+from compliance.models import Suppression
 from compliance.scrub import compliance_rescrub
 from dedupe.models import DedupeRun
 from dedupe.services import dedupe_run
@@ -814,7 +815,64 @@ def _complete(batch: ImportBatch) -> ImportBatch:
             message = "The file has a header but no data rows: nothing was imported."
         else:
             message = "The source has no data rows: nothing was imported."
+    import_compliance_hints(batch)
     return _finish(batch, status, message)
+
+
+# Legacy lead statuses that are compliance facts (ingestion.records.COMPLIANCE_STATUSES) and
+# the person-level suppression each becomes.
+_HINT_SUPPRESSIONS = {
+    "DNC_INTERNAL": Suppression.Reason.DNC_INTERNAL,
+    "DECEASED": Suppression.Reason.DECEASED,
+}
+_HINT_BATCH = 5_000
+
+
+def import_compliance_hints(batch: ImportBatch) -> int:
+    """Turn the import's legacy "DNC"/"DECEASED" statuses into person-level suppressions (all
+    channels, source ``legacy``), once per person and reason, and rescrub those persons.
+    Returns how many suppressions were created."""
+    created = 0
+    touched: set[int] = set()
+    for hint, reason in _HINT_SUPPRESSIONS.items():
+        hinted = sorted(
+            set(
+                RecordVersion.objects.filter(
+                    batch_id=batch.pk, issues__contains=f'["lead_status", "{hint}", null]'
+                ).values_list("person_id", flat=True)
+            )
+        )
+        for start in range(0, len(hinted), _HINT_BATCH):
+            part = hinted[start : start + _HINT_BATCH]
+            already = set(
+                Suppression.objects.filter(
+                    person_id__in=part,
+                    identifier_type=Suppression.IdentifierType.PERSON,
+                    reason=reason,
+                    source=Suppression.Source.LEGACY,
+                ).values_list("person_id", flat=True)
+            )
+            new = [pid for pid in part if pid not in already]
+            Suppression.objects.bulk_create(
+                [
+                    Suppression(
+                        person_id=pid,
+                        identifier_type=Suppression.IdentifierType.PERSON,
+                        channel="all",
+                        reason=reason,
+                        source=Suppression.Source.LEGACY,
+                        received_at=batch.started_at or dt.datetime.now(dt.UTC),
+                        note=f"Legacy lead status in import {batch.pk}",
+                        import_batch_id=batch.pk,
+                    )
+                    for pid in new
+                ],
+                batch_size=_HINT_BATCH,
+            )
+            created += len(new)
+            touched.update(new)
+    compliance_rescrub(touched)
+    return created
 
 
 def import_resolve(*, batch_ids: Sequence[int]) -> DedupeRun:

@@ -42,6 +42,23 @@ def load(path: Path, **options: object) -> ImportBatch:
     return registry_import(spec)
 
 
+STATE_LISTS = ("CO", "FL", "IN", "LA", "MA", "MO", "OK", "PA", "TN", "TX", "WY")
+
+
+def load_state_lists(tmp_path: Path, list_date: dt.date = TODAY) -> None:
+    """Every state list, each holding one stranger's number."""
+    for state in STATE_LISTS:
+        path = write(tmp_path, f"{state}.txt", ["9155550199"])
+        load(
+            path,
+            kind="state",
+            state=state,
+            list_date=list_date,
+            layout=Layout(number_columns=(0,)),
+            force=True,
+        )
+
+
 def person_with(*numbers: str, state: str = "TX") -> Person:
     person = person_create(state=state)
     for number in numbers:
@@ -61,8 +78,7 @@ def test_every_registered_number_is_flagged(tmp_path: Path) -> None:
     batch = load(write(tmp_path, "full.txt", [f"{n[2:5]},{n[5:]}" for n in listed]))
     assert batch.status == ImportBatch.Status.COMPLETE
     assert (batch.rows_read, batch.inserted, batch.errors) == (100, 100, 0)
-    for state_list in ("CO", "FL", "IN", "LA", "MA", "MO", "OK", "PA", "TN", "TX", "WY"):
-        load(write(tmp_path, f"{state_list}.txt", []), kind="state", state=state_list)
+    load_state_lists(tmp_path)
     flagged = {p.e164 for p in PhoneNumber.objects.filter(dnc_status="DNC_FEDERAL")}
     assert flagged == set(listed)
     statuses = {p.pk: status(p) for p in persons}
@@ -74,8 +90,7 @@ def test_every_registered_number_is_flagged(tmp_path: Path) -> None:
 def test_change_list_deletion_clears_the_flag_and_addition_sets_it(tmp_path: Path) -> None:
     gone, added = person_with("+14325550100"), person_with("+14325550101")
     load(write(tmp_path, "full.txt", ["432,5550100"]))
-    for state_list in ("CO", "FL", "IN", "LA", "MA", "MO", "OK", "PA", "TN", "TX", "WY"):
-        load(write(tmp_path, f"{state_list}.txt", []), kind="state", state=state_list)
+    load_state_lists(tmp_path)
     assert (status(gone), status(added)) == ("DNC_FEDERAL", "CLEAR")
 
     batch = load(
@@ -87,23 +102,76 @@ def test_change_list_deletion_clears_the_flag_and_addition_sets_it(tmp_path: Pat
 
 
 def test_full_list_marks_numbers_it_no_longer_holds_removed(tmp_path: Path) -> None:
-    load(write(tmp_path, "one.txt", ["432,5550100", "432,5550102"]))
-    batch = load(write(tmp_path, "two.txt", ["432,5550102"]))
-    assert batch.status == ImportBatch.Status.COMPLETE
+    yesterday = TODAY - dt.timedelta(days=1)
+    load(write(tmp_path, "one.txt", ["432,5550100", "432,5550102"]), list_date=yesterday)
+    # Half the numbers gone: refused as a likely truncated file, and nothing changes.
+    refused = load(write(tmp_path, "two.txt", ["432,5550102"]))
+    assert refused.status == ImportBatch.Status.COMPLETE
+    assert "Not applied: the full list lacks 1 of the 2 numbers" in refused.message
+    assert FederalDnc.objects.get(phone="+14325550100").removed_on is None
+    assert RegistryCoverage.objects.get(scope="432").as_of == yesterday
+
+    batch = load(write(tmp_path, "two.txt", ["432,5550102"]), force=True)
     assert (batch.unchanged, batch.inserted) == (1, 0)
     assert "1 numbers missing from the full list were marked removed" in batch.message
     assert FederalDnc.objects.get(phone="+14325550100").removed_on == TODAY
     assert FederalDnc.objects.get(phone="+14325550102").removed_on is None
+    assert RegistryCoverage.objects.get(scope="432").as_of == TODAY
+
+
+def test_a_change_list_alone_never_makes_data_fresh(tmp_path: Path) -> None:
+    person = person_with("+14325550100")
+    load_state_lists(tmp_path)
+    load(write(tmp_path, "changes.txt", ["432,5550199,A"]), change_list=True)
+    coverage = RegistryCoverage.objects.get(kind="federal", scope="432")
+    assert (coverage.as_of, coverage.full_list_on) == (TODAY, None)
+    assert status(person) == "DNC_DATA_STALE"
+
+
+def test_a_file_with_rejected_lines_advances_no_date_and_removes_nothing(tmp_path: Path) -> None:
+    person = person_with("+14325550100")
+    load(write(tmp_path, "full.txt", ["432,5550150"]), list_date=TODAY - dt.timedelta(days=40))
+    load_state_lists(tmp_path)
+    # Today's full list in a layout the loader was not told about: every line rejected.
+    batch = load(write(tmp_path, "new.txt", ["4325550100", "4325550101"]))
+    assert (batch.status, batch.errors) == (ImportBatch.Status.COMPLETE_WITH_ERRORS, 2)
+    assert "Registry coverage not advanced and nothing marked removed" in batch.message
+    assert FederalDnc.objects.get(phone="+14325550150").removed_on is None
+    assert RegistryCoverage.objects.get(scope="432").as_of == TODAY - dt.timedelta(days=40)
+    assert status(person) == "DNC_DATA_STALE"
+
+
+def test_an_older_list_loaded_late_changes_nothing(tmp_path: Path) -> None:
+    load(write(tmp_path, "new.txt", ["432,5550100", "432,5550101"]))
+    old = load(write(tmp_path, "old.txt", ["432,5550100"]), list_date=TODAY - dt.timedelta(days=9))
+    assert "marked removed" not in old.message
+    assert FederalDnc.objects.filter(removed_on__isnull=False).count() == 0
+    assert RegistryCoverage.objects.get(scope="432").as_of == TODAY
+
+
+def test_internal_list_deletion_lifts_only_what_a_list_added(tmp_path: Path) -> None:
+    from compliance.services import suppression_create
+
+    person_with("+12125550100", state="NY")
+    suppression_create(
+        reason="DNC_INTERNAL", channel="all", source="disposition", phone="+12125550100"
+    )
+    batch = load(
+        write(tmp_path, "internal.txt", ["2125550100,D"]),
+        kind="internal",
+        change_list=True,
+        layout=Layout(number_columns=(0,), action_column=1),
+    )
+    assert (batch.unchanged, batch.updated) == (1, 0)
+    assert Suppression.objects.get().is_active
 
 
 def test_stale_registry_data_blocks_calls_and_sms(tmp_path: Path) -> None:
     person = person_with("+14325550100")
     old = TODAY - dt.timedelta(days=32)
     load(write(tmp_path, "full.txt", ["432,5550199"]), list_date=old)
-    for state_list in ("CO", "FL", "IN", "LA", "MA", "MO", "OK", "PA", "TN", "TX", "WY"):
-        load(write(tmp_path, f"{state_list}.txt", []), kind="state", state=state_list)
+    load_state_lists(tmp_path)
     assert (status(person, "call"), status(person, "sms")) == ("DNC_DATA_STALE", "DNC_DATA_STALE")
-    assert status(person, "mail") in ("CLEAR", "NO_CONTACT_POINT")
     ages = {(a.kind, a.scope): a for a in registry_ages()}
     assert (ages[("federal", "432")].age_days, ages[("federal", "432")].state) == (32, "stale")
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from cmplatform.core.models import Address, AuditLog, Person, Touchpoint
+from cmplatform.core.models import Address, AuditLog, Person, PhoneNumber, Touchpoint
+from compliance import tags
 from compliance.models import ComplianceEvaluation, Consent, RegistryCoverage, Suppression
 from compliance.scrub import scrub_all
 from compliance.selectors import ChannelList, channel_export, status_counts
@@ -38,9 +39,9 @@ def fresh_registry() -> None:
     """Registry data of today for every area code and state list the tests use."""
     today = dt.date.today()
     for npa in ("208", "212", "305", "432", "786"):
-        RegistryCoverage.objects.create(kind="federal", scope=npa, as_of=today)
+        RegistryCoverage.objects.create(kind="federal", scope=npa, as_of=today, full_list_on=today)
     for state in ("CO", "FL", "IN", "LA", "MA", "MO", "OK", "PA", "TN", "TX", "WY"):
-        RegistryCoverage.objects.create(kind="state", scope=state, as_of=today)
+        RegistryCoverage.objects.create(kind="state", scope=state, as_of=today, full_list_on=today)
 
 
 def person_with(*numbers: str, state: str = "TX", **fields: Any) -> Person:
@@ -106,21 +107,55 @@ def test_start_without_a_prior_stop_does_nothing() -> None:
 
 
 def test_free_text_revocation_is_suppressed_and_waits_for_review() -> None:
-    person = person_with("+14325550100")
+    person = person_with("+14325550100", "+14325550109")
+    email_create(person, "pat@example.com")
     reviewer = user_create("reviewer", "operator")
-    outcome = sms_reply_record(phone="+14325550100", body="Please don't text me again")
+    # A curly apostrophe, as phones type it.
+    outcome = sms_reply_record(phone="+14325550100", body="Please don\u2019t text me again")
     assert outcome.action == "revocation_review"
-    assert status(person, "sms") == "REVOKED_CONSENT"
-    suppression = Suppression.objects.get()
-    assert suppression.review == Suppression.Review.PENDING
+    # One request: the number and the person holding it, every channel, every number.
+    assert [status(person, c) for c in ("call", "sms", "email")] == ["REVOKED_CONSENT"] * 3
+    rows = Suppression.objects.order_by("pk")
+    assert [(r.identifier_type, r.review) for r in rows] == [
+        ("phone", "pending"),
+        ("person", "pending"),
+    ]
+    assert len({r.request for r in rows}) == 1
+    suppression = rows[0]
     with pytest.raises(ComplianceError, match="waits for review"):
         suppression_lift(suppression=suppression, reason="customer called back")
     assert status(person, "sms") == "REVOKED_CONSENT"
 
     suppression_review_decide(suppression=suppression, keep=False, by=reviewer, note="a joke")
-    suppression.refresh_from_db()
-    assert (suppression.review, suppression.is_active) == ("released", False)
-    assert status(person, "sms") == "CLEAR"
+    assert [(r.review, r.is_active) for r in Suppression.objects.order_by("pk")] == [
+        ("released", False),
+        ("released", False),
+    ]
+    assert [status(person, c) for c in ("call", "sms", "email")] == ["CLEAR"] * 3
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Remove my number",
+        "Revoke consent",
+        "please cancel",
+        "opt me out",
+        "No more texting",
+        "\uff33\uff34\uff2f\uff30 it",
+    ],
+)
+def test_free_text_revocations_in_many_words(body: str) -> None:
+    person_with("+14325550100")
+    assert sms_reply_record(phone="+14325550100", body=body).action == "revocation_review"
+
+
+def test_wrong_number_suppresses_the_number_not_the_person() -> None:
+    person = person_with("+14325550100", "+14325550109")
+    sms_reply_record(phone="+14325550100", body="wrong number")
+    assert list(Suppression.objects.values_list("identifier_type", flat=True)) == ["phone"]
+    assert status(person, "call") == "CLEAR"  # the other number is still theirs
+    assert PhoneNumber.objects.get(e164="+14325550100").compliance_flags & tags.CALL_CLEAR == 0
 
 
 def test_help_reply_identifies_the_sender() -> None:
@@ -145,6 +180,48 @@ def test_sms_needs_written_consent() -> None:
     assert (decision.decision, decision.tags) == ("BLOCK", ["WIRELESS_NO_CONSENT"])
 
 
+def test_consent_for_one_number_covers_that_number_only() -> None:
+    person = person_with("+14325550100", "+14325550101")
+    Consent.objects.create(
+        person=person,
+        channel="sms",
+        phone="+14325550101",
+        evidence="web form",
+        obtained_at=MIDDAY - dt.timedelta(days=1),
+    )
+    Consent.objects.create(
+        person=person,
+        channel="sms",
+        evidence="signed later",
+        obtained_at=MIDDAY + dt.timedelta(days=1),
+    )
+    scrub_all()
+    decision = may_contact(person_id=person.pk, channel="sms", at=MIDDAY)
+    assert (decision.decision, decision.evidence["numbers"]) == ("ALLOW", ["+14325550101"])
+
+
+def test_registry_data_ageing_blocks_at_the_point_of_use_without_a_rescrub() -> None:
+    person = person_with("+14325550100")
+    scrub_all()
+    assert may_contact(person_id=person.pk, channel="call", at=MIDDAY).decision == "ALLOW"
+    # Time passes: 32 days after the last list, with no scrub in between.
+    later = dt.datetime.combine(dt.date.today() + dt.timedelta(days=32), dt.time(17), UTC)
+    decision = may_contact(person_id=person.pk, channel="call", at=later)
+    assert (decision.decision, decision.tags) == ("BLOCK", ["DNC_DATA_STALE"])
+    assert decision.evidence["stale_registry_data"] == ["state:TX", "federal:432"]
+
+
+def test_a_number_added_since_the_scrub_is_not_used() -> None:
+    person = person_with("+14325550100")
+    scrub_all()
+    PhoneNumber.objects.filter(person=person).update(compliance_flags=0)  # as if just added
+    decision = may_contact(person_id=person.pk, channel="call", at=MIDDAY)
+    assert (decision.decision, decision.tags) == ("BLOCK", ["NO_CONTACT_POINT"])
+    result = ChannelList("call")
+    channel_export(persons=Person.objects.all(), result=result, writer=csv.writer(io.StringIO()))
+    assert (result.exported, dict(result.suppressed)) == (0, {"STALE_STATUS": 1})
+
+
 def test_florida_cap_holds_across_two_numbers_of_one_person(settings: Any) -> None:
     settings.COMPLIANCE_MAX_CALLS_24H = 5  # the company default is looser than Florida's law
     floridian = person_with("+13055550100", "+17865550100", state="FL")
@@ -167,6 +244,7 @@ def test_florida_cap_holds_across_two_numbers_of_one_person(settings: Any) -> No
 
 
 def test_cap_counts_attempts_on_merged_duplicates(settings: Any) -> None:
+    settings.COMPLIANCE_MAX_CALLS_24H = 5  # so only Florida's cap of 3 can defer
     golden = person_with("+13055550100", state="FL")
     duplicate = person_with(
         "+17865550100", state="FL", merged_into=golden, is_duplicate=True, is_original=False
@@ -197,6 +275,24 @@ def test_quiet_hours_across_a_two_zone_area_code() -> None:
     assert may_contact(person_id=person.pk, channel="call", at=evening).decision == "DEFER"
 
 
+def test_state_list_of_the_golden_records_state_applies_to_a_duplicates_number(
+    tmp_path: Any,
+) -> None:
+    from compliance.models import StateDnc
+
+    golden = person_with("+14325550100", state="FL")
+    duplicate = person_with(
+        "+12125550100", state="NY", merged_into=golden, is_duplicate=True, is_original=False
+    )
+    StateDnc.objects.create(
+        phone="+12125550100", state="FL", list_version_date=dt.date.today(), loaded_at=MIDDAY
+    )
+    scrub_all()
+    assert PhoneNumber.objects.get(person=duplicate).dnc_status == "DNC_STATE"
+    decision = may_contact(person_id=golden.pk, channel="call", at=MIDDAY)
+    assert (decision.decision, decision.evidence["numbers"]) == ("ALLOW", ["+14325550100"])
+
+
 def test_florida_window_is_stricter_than_the_federal_one() -> None:
     person = person_with("+13055550100", state="FL")
     scrub_all()
@@ -217,6 +313,17 @@ def test_holiday_ban_of_a_state() -> None:
     decision = may_contact(person_id=person.pk, channel="call", at=christmas_noon)
     assert (decision.decision, decision.tags) == ("DEFER", ["HOLIDAY_BLOCK"])
     assert decision.next_allowed_at == dt.datetime(2026, 12, 26, 14, 0, tzinfo=UTC)
+
+
+def test_point_check_refuses_bad_requests() -> None:
+    person = person_with("+14325550100")
+    with pytest.raises(ComplianceError, match="needs a time zone"):
+        may_contact(person_id=person.pk, channel="call", at=dt.datetime(2026, 11, 24, 12))
+    with pytest.raises(ComplianceError, match="Unknown channel"):
+        may_contact(person_id=person.pk, channel="fax", at=MIDDAY)
+    with pytest.raises(ComplianceError, match="No person"):
+        may_contact(person_id=person.pk + 1000, channel="call", at=MIDDAY)
+    assert ComplianceEvaluation.objects.count() == 0
 
 
 def test_every_evaluation_is_stored() -> None:
@@ -298,6 +405,14 @@ def test_mail_export_skips_opted_out_addresses() -> None:
     assert [row["contact_points"] for row in rows] == ["9 Oak Ave, Pecos, TX 79772"]
 
 
+def test_suppression_reasons_must_fit_the_identifier() -> None:
+    with pytest.raises(ComplianceError, match="Phone-level suppressions cannot be DECEASED"):
+        suppression_create(reason="DECEASED", channel="all", source="api", phone="+14325550100")
+    with pytest.raises(ComplianceError, match="Address-level suppressions cannot be DECEASED"):
+        suppression_create(reason="DECEASED", channel="mail", source="api", address_key="1 MAIN")
+    assert Suppression.objects.count() == 0
+
+
 def test_suppression_needs_a_target_and_known_values() -> None:
     with pytest.raises(ComplianceError, match="needs a person or an identifier"):
         suppression_create(reason="OPTED_OUT", channel="sms", source="api")
@@ -316,3 +431,19 @@ def test_scrub_and_report_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert "call: 1 CLEAR" in out
     call_command("compliance_report")
     assert "call: 1 CLEAR" in capsys.readouterr().out
+
+
+def test_report_counts_every_tag_of_blocked_records(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    internal = person_with("+14325550100", "+14325550101")
+    suppression_create(reason="DNC_INTERNAL", channel="all", source="manual", person=internal)
+    suppression_create(reason="OPTED_OUT", channel="call", source="manual", phone="+14325550101")
+    person_with("+14325550102")
+    scrub_all()
+    call_command("compliance_report", "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert report["channels"]["call"]["statuses"] == {"CLEAR": 1, "DNC_INTERNAL": 1}
+    assert report["channels"]["call"]["tags"] == {"OPTED_OUT": 1, "DNC_INTERNAL": 1}
+    assert report["suppressions_active"] == 2
+    assert report["holiday_years"] == [2026, 2027]

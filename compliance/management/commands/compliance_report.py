@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from cmplatform.core.models import Channel
-from compliance.models import Suppression
+from compliance.models import Holiday, Suppression
 from compliance.selectors import registry_ages, status_counts, tag_counts
 
 
@@ -35,6 +36,9 @@ class Command(BaseCommand):
                 for a in registry_ages()
             ],
             "suppressions_active": Suppression.objects.filter(is_active=True).count(),
+            "holiday_years": sorted(
+                {d.year for d in Holiday.objects.values_list("date", flat=True)}
+            ),
             "reviews_pending": Suppression.objects.filter(
                 review=Suppression.Review.PENDING
             ).count(),
@@ -50,6 +54,13 @@ class Command(BaseCommand):
             f"Registry: {len(report['registry'])} area codes/state lists loaded, "
             f"{sum(a['state'] == 'warning' for a in stale)} nearing 31 days, "
             f"{sum(a['state'] == 'stale' for a in stale)} stale."
+        )
+        years = report["holiday_years"]
+        this_year = dt.date.today().year
+        calendar = ", ".join(map(str, years)) or "none"
+        self.stdout.write(
+            f"Holiday calendar: {calendar}"
+            + ("" if this_year + 1 in years else f" (load the {this_year + 1} calendar)")
         )
         self.stdout.write(
             f"Suppressions: {report['suppressions_active']:,} active, "

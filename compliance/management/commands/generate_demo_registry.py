@@ -62,6 +62,12 @@ class Command(BaseCommand):
         state_listed = 0
         for state in settings.COMPLIANCE_STATE_LIST_STATES:
             numbers = [n for n in ours if states.get(n[2:5]) == state and rng.random() < 0.05]
+            # Strangers' numbers too: a real state list is never empty.
+            state_npas = sorted(AreaCode.objects.filter(state=state).values_list("npa", flat=True))
+            numbers += [
+                f"+1{rng.choice(state_npas)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
+                for _ in range(20 if state_npas else 0)
+            ]
             state_listed += len(numbers)
             with (out / f"dnc_state_{state.lower()}.txt").open("w") as handle:
                 handle.writelines(f"{number[2:]}\n" for number in numbers)
