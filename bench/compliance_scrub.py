@@ -241,7 +241,10 @@ def main() -> None:
     from compliance.selectors import status_counts
     from compliance.services import may_contact
 
-    for label in ("first scrub (every status new)", "full re-scrub (statuses in place)"):
+    labels = ["first scrub (every status new)", "full re-scrub (statuses in place)"]
+    if args.reuse:
+        labels = ["full re-scrub (statuses in place)"]
+    for label in labels:
         result = scrub_all()
         print(
             f"{label}: {result.phones:,} phones and {result.persons:,} golden records in "
