@@ -207,6 +207,10 @@ COMPLIANCE_MAX_CALLS_24H = env.integer("COMPLIANCE_MAX_CALLS_24H", 3, minimum=0)
 COMPLIANCE_MAX_SMS_24H = env.integer("COMPLIANCE_MAX_SMS_24H", 1, minimum=0)
 COMPLIANCE_MAX_CALLS_30D = env.integer("COMPLIANCE_MAX_CALLS_30D", 0, minimum=0)
 COMPLIANCE_STATE_CALL_CAPS_24H = {"FL": 3, "OK": 3, "MD": 3}
+# Threads (each with its own connection) a full scrub runs its id ranges on, on MySQL.
+COMPLIANCE_SCRUB_WORKERS = env.integer(
+    "COMPLIANCE_SCRUB_WORKERS", min(os.cpu_count() or 1, 4), minimum=1
+)
 # Who we are, in the auto-replies to HELP and STOP.
 COMPLIANCE_SENDER_IDENTITY = env.string("COMPLIANCE_SENDER_IDENTITY", "Mineral rights offers")
 

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -464,32 +465,58 @@ def _id_ranges(queryset: QuerySet, size: int) -> Iterable[tuple[int, int]]:
         yield start, start + size
 
 
+def _in_parallel(work: Callable[[int, int], int], ranges: list[tuple[int, int]]) -> int:
+    """Run ``work(low, high)`` over disjoint id ranges, each in its own transaction, on
+    ``COMPLIANCE_SCRUB_WORKERS`` threads with a connection each (MySQL runs one statement on one
+    core). Sequential on SQLite (one writer at a time) and inside an outer transaction (other
+    connections would not see its uncommitted rows)."""
+
+    def one(bounds: tuple[int, int]) -> int:
+        with transaction.atomic():
+            return work(*bounds)
+
+    workers = settings.COMPLIANCE_SCRUB_WORKERS
+    if workers <= 1 or connection.vendor != "mysql" or connection.in_atomic_block:
+        return sum(one(bounds) for bounds in ranges)
+
+    def threaded(bounds: tuple[int, int]) -> int:
+        try:
+            return one(bounds)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return sum(pool.map(threaded, ranges))
+
+
 def scrub_all(*, now: dt.datetime | None = None) -> ScrubResult:
-    """Recompute every phone's and every golden record's status (a full re-scrub)."""
+    """Recompute every phone's and every golden record's status (a full re-scrub): the phones,
+    then every person's own flags, then clusters and statuses; each pass over id ranges."""
     now = now or timezone.now()
     result = ScrubResult(data_version=data_version())
     started = time.perf_counter()
-    for low, high in _id_ranges(PhoneNumber.objects.all(), SCRUB_RANGE):
-        with transaction.atomic():
-            result.phones += _scrub_phones(
-                PhoneNumber.objects.filter(pk__gte=low, pk__lt=high), now
-            )
+
+    def phones(low: int, high: int) -> int:
+        return _scrub_phones(PhoneNumber.objects.filter(pk__gte=low, pk__lt=high), now)
+
+    def own(low: int, high: int) -> int:
+        return _own_pass(Person.objects.filter(pk__gte=low, pk__lt=high))
+
+    def statuses(low: int, high: int) -> int:
+        persons = Person.objects.filter(pk__gte=low, pk__lt=high)
+        _cluster_pass(Q(merged_into_id__gte=low, merged_into_id__lt=high))
+        count = _status_pass(persons.filter(is_duplicate=False), now, result.data_version)
+        _duplicates_pass(persons, now, result.data_version)
+        return count
+
+    result.phones = _in_parallel(phones, list(_id_ranges(PhoneNumber.objects.all(), SCRUB_RANGE)))
     result.phases["phones"] = time.perf_counter() - started
     mark = time.perf_counter()
     ranges = list(_id_ranges(Person.objects.all(), SCRUB_RANGE))
-    for low, high in ranges:
-        with transaction.atomic():
-            _own_pass(Person.objects.filter(pk__gte=low, pk__lt=high))
+    _in_parallel(own, ranges)
     result.phases["persons_own"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    for low, high in ranges:
-        persons = Person.objects.filter(pk__gte=low, pk__lt=high)
-        with transaction.atomic():
-            _cluster_pass(Q(merged_into_id__gte=low, merged_into_id__lt=high))
-            result.persons += _status_pass(
-                persons.filter(is_duplicate=False), now, result.data_version
-            )
-            _duplicates_pass(persons, now, result.data_version)
+    result.persons = _in_parallel(statuses, ranges)
     result.phases["persons_status"] = time.perf_counter() - mark
     result.seconds = time.perf_counter() - started
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -281,3 +282,23 @@ def test_load_registry_command(tmp_path: Path, capsys: pytest.CaptureFixture[str
             "--list-date",
             TODAY.isoformat(),
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_full_scrub_on_parallel_connections_matches_one(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from compliance import scrub
+
+    monkeypatch.setattr(scrub, "SCRUB_RANGE", 3)  # 20 persons: seven ranges over the workers
+    numbers = [f"+1432555{n:04d}" for n in range(0, 40, 2)]
+    load(write(tmp_path, "full.txt", [f"{n[2:5]},{n[5:]}" for n in numbers[::2]]))
+    load_state_lists(tmp_path)
+    persons = [person_with(number) for number in numbers]
+    expected = {p.pk: "DNC_FEDERAL" if i % 2 == 0 else "CLEAR" for i, p in enumerate(persons)}
+    for workers in (1, 2):
+        settings.COMPLIANCE_SCRUB_WORKERS = workers
+        Person.objects.update(call_status="", call_flags=0)
+        result = scrub.scrub_all()
+        assert (result.persons, result.phones) == (20, 20)
+        assert dict(Person.objects.values_list("pk", "call_status")) == expected
