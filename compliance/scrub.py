@@ -78,6 +78,8 @@ from compliance.models import (
 SCRUB_RANGE = 50_000
 # Ids per incremental statement (an IN list).
 SCRUB_IDS = 5_000
+# Golden ids per look-up of their duplicates (below eq_range_index_dive_limit; _by_golden).
+DIVE_LIMIT = 100
 # From this many persons a full re-scrub (range scans over every person) is cheaper than
 # rescrubbing their clusters by id lists.
 INCREMENTAL_LIMIT = 2_000_000
@@ -383,17 +385,28 @@ def _own_pass(persons: QuerySet[Person]) -> int:
     return persons.update(**{f"{channel}_flags": _own_flags(channel) for channel in Channel})
 
 
-def _cluster_pass(golden: Q) -> None:
-    """OR the duplicates' own flags into those of their golden records matching ``golden``
-    (a condition on ``merged_into_id``): set-based, one grouped read and one join update
-    through a staging table (clusters are a small share of persons)."""
-    grouped = (
-        Person.objects.filter(golden, is_duplicate=True)
+def _by_golden(ids: Sequence[int]) -> Iterable[Q]:
+    """``merged_into_id IN (...)`` in lists short enough for MySQL to dive into the index per
+    value (from ``eq_range_index_dive_limit``, 200 values, it estimates from the index
+    statistics, which a column that is mostly NULL makes useless, and scans persons)."""
+    for start in range(0, len(ids), DIVE_LIMIT):
+        yield Q(merged_into_id__in=ids[start : start + DIVE_LIMIT])
+
+
+def _cluster_pass(golden: Q | Sequence[int]) -> None:
+    """OR the duplicates' own flags into those of their golden records: ``golden`` is a
+    condition on ``merged_into_id`` (an id range) or a list of golden ids. Set-based: grouped
+    reads and one join update through a staging table (clusters are a small share of
+    persons)."""
+    conditions = [golden] if isinstance(golden, Q) else list(_by_golden(golden))
+    duplicates = {
+        row["merged_into_id"]: row
+        for condition in conditions
+        for row in Person.objects.filter(condition, is_duplicate=True)
         .values("merged_into_id")
         .annotate(**{f"d_{column}": BitOr(column) for column in _FLAG_COLUMNS})
         .order_by()
-    )
-    duplicates = {row["merged_into_id"]: row for row in grouped}
+    }
     if not duplicates:
         return
     golden_ids = sorted(duplicates)
@@ -547,18 +560,22 @@ def scrub_persons(*, person_ids: Iterable[int], now: dt.datetime | None = None) 
 
     def part_scrub(start: int, end: int) -> int:
         part = golden[start:end]
-        # Two index look-ups (an OR of the two would scan persons on MySQL).
+        # Index look-ups only (an OR of the two conditions would scan persons on MySQL).
         members = sorted(
             {
-                *Person.objects.filter(pk__in=part).values_list("pk", flat=True),
-                *Person.objects.filter(merged_into_id__in=part).values_list("pk", flat=True),
+                *part,
+                *(
+                    pk
+                    for condition in _by_golden(part)
+                    for pk in Person.objects.filter(condition).values_list("pk", flat=True)
+                ),
             }
         )
         for offset in range(0, len(members), SCRUB_IDS):
             chunk = members[offset : offset + SCRUB_IDS]
             phones.append(_scrub_phones(PhoneNumber.objects.filter(person_id__in=chunk), now))
             _own_pass(Person.objects.filter(pk__in=chunk))
-        _cluster_pass(Q(merged_into_id__in=part))
+        _cluster_pass(part)
         count = _status_pass(
             Person.objects.filter(pk__in=part, is_duplicate=False), now, result.data_version
         )

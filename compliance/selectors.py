@@ -17,6 +17,7 @@ from cmplatform.lib.pagination import keyset_pages
 from cmplatform.lib.spreadsheet_safety import safe_cell
 from compliance import tags
 from compliance.models import RegistryCoverage, Suppression, Tag
+from compliance.scrub import DIVE_LIMIT
 from compliance.services import fresh_numbers
 
 
@@ -96,9 +97,12 @@ def _clear_points(channel: str, golden_ids: list[int]) -> dict[int, list[str]]:
     duplicates'), for one page of golden records."""
     points: dict[int, list[str]] = {golden: [] for golden in golden_ids}
     rows: Iterable[tuple[int, Any]]
-    members = dict(
-        Person.objects.filter(merged_into_id__in=golden_ids).values_list("pk", "merged_into_id")
-    )
+    members: dict[int, int] = {}
+    for start in range(0, len(golden_ids), DIVE_LIMIT):  # index dives (see scrub._by_golden)
+        part = golden_ids[start : start + DIVE_LIMIT]
+        members.update(
+            Person.objects.filter(merged_into_id__in=part).values_list("pk", "merged_into_id")
+        )
     members.update({golden: golden for golden in golden_ids})
     if channel in (Channel.CALL, Channel.SMS):
         rows = (
