@@ -9,8 +9,6 @@ channel. ``*_CLEAR`` bits mean "at least one contact point of this channel is cl
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from cmplatform.core.models import Channel
 from compliance.models import Tag
 
@@ -127,13 +125,3 @@ def status_cases(channel: str) -> list[tuple[int, str]]:
     cases.append((CLEAR_BIT[Channel(channel)], Tag.CLEAR.value))
     cases.extend((bit, tag.value) for bit, tag in _ORDER if not bit & PERSON_BLOCKING)
     return cases
-
-
-def mask_of(tags: Iterable[str]) -> int:
-    """The bits standing for ``tags`` (any channel variant)."""
-    wanted = set(tags)
-    mask = 0
-    for bit, tag in _ORDER:
-        if tag.value in wanted:
-            mask |= bit
-    return mask
