@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
     "django_celery_beat",
     "channels",
     "cmplatform.core",
@@ -79,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "cmplatform.urls"
@@ -95,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dashboard.context_processors.dashboard",
             ],
         },
     },
@@ -253,7 +259,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.string("DISPLAY_TIME_ZONE", "America/Chicago")  # shown to users; stored as UTC
 USE_I18N = True
@@ -261,8 +269,44 @@ USE_TZ = True
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    # Throttle counters live in the default cache (Redis in production: shared by workers).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.string("API_THROTTLE_ANON", "30/minute"),
+        "user": env.string("API_THROTTLE_USER", "600/minute"),
+    },
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "cmplatform API",
+    "DESCRIPTION": "Persons, imports, priority lists and compliance checks of the source of "
+    "truth. Authenticate with a token: `Authorization: Token <key>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI served from our own static files: no CDN needed (offline sites, strict CSP).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Dashboard reads go to this database alias when READ_REPLICA_URL is set (production: an
+# Aurora reader endpoint); writes and every read inside a write stay on the primary.
+READ_REPLICA_URL = env.optional("READ_REPLICA_URL")
+if READ_REPLICA_URL:
+    DATABASES["replica"] = database_settings(
+        READ_REPLICA_URL, conn_max_age=env.integer("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["cmplatform.lib.replica.ReplicaRouter"]
+# Seconds a cached priority-list page or count stays valid (imports invalidate them at once).
+DASHBOARD_CACHE_SECONDS = env.integer("DASHBOARD_CACHE_SECONDS", 300, minimum=0)
 
 # --- Run mode (reported by /healthz) ---------------------------------------------------------
 DATABASE_VENDOR = "mysql" if "mysql" in DATABASES["default"]["ENGINE"] else "sqlite"

@@ -62,6 +62,7 @@ from cmplatform.lib.bulk import (
     update_from_staging,
 )
 from cmplatform.lib.expressions import BitOr
+from cmplatform.lib.generation import PERSONS, data_generation_bump
 from compliance import tags
 from compliance.models import (
     AreaCode,
@@ -532,6 +533,7 @@ def scrub_all(*, now: dt.datetime | None = None) -> ScrubResult:
     result.persons = _in_parallel(statuses, ranges)
     result.phases["persons_status"] = time.perf_counter() - mark
     result.seconds = time.perf_counter() - started
+    data_generation_bump(PERSONS)
     return result
 
 
@@ -588,6 +590,7 @@ def scrub_persons(*, person_ids: Iterable[int], now: dt.datetime | None = None) 
     result.persons = _in_parallel(part_scrub, parts)
     result.phones = sum(phones)
     result.seconds = time.perf_counter() - started
+    data_generation_bump(PERSONS)
     return result
 
 

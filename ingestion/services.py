@@ -32,6 +32,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 
 from cmplatform.core.models import Campaign, Channel
+from cmplatform.lib.generation import PERSONS, data_generation_bump
 from cmplatform.lib.pagination import keyset_pages
 from cmplatform.lib.progress import progress_publish
 from compliance.models import Suppression
@@ -785,6 +786,8 @@ def _finish(batch: ImportBatch, status: str, message: str) -> ImportBatch:
     from ingestion.reports import write_reports
 
     write_reports(batch)
+    # Committed chunks changed persons whatever the outcome: cached lists and counts are old.
+    data_generation_bump(PERSONS)
     _publish(batch, 0.0)
     return batch
 

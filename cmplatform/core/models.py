@@ -468,6 +468,7 @@ class AuditLog(AppendOnlyModel):
         UNMERGE = "unmerge", "Unmerge"
         OVERRIDE = "override", "Manual override"
         ROLE = "role", "Role change"
+        EXPORT = "export", "Export"
 
     class Origin(models.TextChoices):
         ADMIN = "admin", "Admin"

@@ -41,6 +41,8 @@ OPERATOR_PERMISSIONS = (
     "compliance.change_suppression",
     "compliance.add_consent",
     "compliance.change_consent",
+    # Priority lists: saving a named filter for everyone.
+    "dashboard.add_savedfilter",
 )
 
 

@@ -1,0 +1,33 @@
+"""Data generations: a counter per kind of data, bumped when that data changes in bulk.
+
+Cached reads put the generation in their cache key, so one bump (an import finished, a
+scrub ran, a merge) makes every cached list page and count of the old data unreachable at
+once, with no scan of the cache. Kept in the default cache (Redis in production, shared by
+every process); a lost counter only means a cache miss.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+
+PERSONS = "persons"
+
+
+def _key(name: str) -> str:
+    return f"generation:{name}"
+
+
+def data_generation(name: str = PERSONS) -> int:
+    """The current generation of ``name`` (0 until the first bump)."""
+    return int(cache.get(_key(name)) or 0)
+
+
+def data_generation_bump(name: str = PERSONS) -> int:
+    """Start a new generation of ``name``: cached reads of the previous one are never used."""
+    key = _key(name)
+    cache.add(key, 0, timeout=None)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=None)
+        return 1

@@ -1,0 +1,320 @@
+"""Priority-list criteria: a query string → a validated form → an index-driven queryset.
+
+A list is golden records only, filtered on columns of ``persons`` (each equality filter a
+prefix of an index that ends in the sort column) and on per-channel touch facts and contact
+points through correlated ``EXISTS``/``COUNT`` sub-queries on the person-leading indexes of
+``touchpoints``, ``phone_numbers``, ``email_addresses`` and ``addresses``. A golden record's
+touches and contact points are its own and its duplicates' (found through the
+``merged_into`` index). Pages are keyset pages on ``(sort column, id)``: page 1,000 costs what
+page 1 costs.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django.utils import timezone
+
+from cmplatform.core.models import (
+    Address,
+    Campaign,
+    Channel,
+    EmailAddress,
+    Person,
+    PhoneNumber,
+    Touchpoint,
+)
+from compliance.models import Tag
+
+PAGE_ROWS = 50
+MAX_PAGE_ROWS = 500
+
+# Sort keys offered: each is the last column of an index the usual filters lead into.
+SORTS = {
+    "-score": ("score", True),
+    "score": ("score", False),
+    "-updated_at": ("updated_at", True),
+    "updated_at": ("updated_at", False),
+    "-created_at": ("created_at", True),
+    "created_at": ("created_at", False),
+    "-id": ("id", True),
+    "id": ("id", False),
+}
+SORT_LABELS = {
+    "-score": "Score, highest first",
+    "score": "Score, lowest first",
+    "-updated_at": "Recently updated",
+    "updated_at": "Least recently updated",
+    "-created_at": "Newest",
+    "created_at": "Oldest",
+    "-id": "Record id, descending",
+    "id": "Record id, ascending",
+}
+CHANNELS = [str(channel) for channel in Channel]
+STATUS_CHOICES = (
+    [("", "any")] + [(tag.value, tag.label) for tag in Tag] + [("UNCHECKED", "Not yet scrubbed")]
+)
+YES_NO = [("", "any"), ("yes", "yes"), ("no", "no")]
+
+
+class CriteriaError(ValueError):
+    """A cursor or criterion that cannot be used; the message says why."""
+
+
+def _upper_list(value: str) -> list[str]:
+    return [part.strip().upper() for part in value.replace(";", ",").split(",") if part.strip()]
+
+
+class ListCriteriaForm(forms.Form):
+    """Every criterion operators combine; all optional, all AND-ed."""
+
+    state = forms.CharField(required=False, help_text="Two-letter codes, comma-separated.")
+    county = forms.CharField(required=False, max_length=100)
+    zip5 = forms.CharField(
+        required=False, label="ZIP", help_text="Five-digit ZIPs, comma-separated."
+    )
+    lead_status = forms.MultipleChoiceField(
+        required=False, choices=Person.LeadStatus.choices, label="Lead status"
+    )
+    score_min = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score from")
+    score_max = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score to")
+    source = forms.CharField(required=False, max_length=64)
+    campaign = forms.ModelChoiceField(
+        required=False, queryset=Campaign.objects.order_by("name"), label="In campaign"
+    )
+    has_phone = forms.ChoiceField(required=False, choices=YES_NO, label="Has phone")
+    has_email = forms.ChoiceField(required=False, choices=YES_NO, label="Has e-mail")
+    has_address = forms.ChoiceField(required=False, choices=YES_NO, label="Has address")
+    created_from = forms.DateField(required=False, label="Created from")
+    created_to = forms.DateField(required=False, label="Created to")
+    updated_from = forms.DateField(required=False, label="Updated from")
+    updated_to = forms.DateField(required=False, label="Updated to")
+    sort = forms.ChoiceField(required=False, choices=list(SORT_LABELS.items()))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per channel: compliance status, touch count range, last-touch date range.
+        for channel in CHANNELS:
+            self.fields[f"{channel}_status"] = forms.ChoiceField(
+                required=False, choices=STATUS_CHOICES, label=f"{channel.upper()} status"
+            )
+            self.fields[f"{channel}_touches_min"] = forms.IntegerField(
+                required=False, min_value=0, label=f"{channel} touches from"
+            )
+            self.fields[f"{channel}_touches_max"] = forms.IntegerField(
+                required=False, min_value=0, label=f"{channel} touches to"
+            )
+            self.fields[f"{channel}_last_touch_before"] = forms.DateField(
+                required=False, label=f"No {channel} touch since"
+            )
+            self.fields[f"{channel}_last_touch_after"] = forms.DateField(
+                required=False, label=f"{channel} touch since"
+            )
+
+    def clean_state(self) -> list[str]:
+        states = _upper_list(self.cleaned_data["state"])
+        bad = [state for state in states if len(state) != 2 or not state.isalpha()]
+        if bad:
+            raise forms.ValidationError(f"Not a two-letter state code: {', '.join(bad)}.")
+        return states
+
+    def clean_zip5(self) -> list[str]:
+        zips = _upper_list(self.cleaned_data["zip5"])
+        bad = [code for code in zips if len(code) != 5 or not code.isdigit()]
+        if bad:
+            raise forms.ValidationError(f"Not a five-digit ZIP: {', '.join(bad)}.")
+        return zips
+
+    def clean_county(self) -> str:
+        return self.cleaned_data["county"].strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("county") and len(data.get("state") or []) != 1:
+            self.add_error("county", "Choose exactly one state to filter on a county.")
+        pairs = [("score_min", "score_max"), ("created_from", "created_to")]
+        pairs += [("updated_from", "updated_to")]
+        pairs += [(f"{c}_touches_min", f"{c}_touches_max") for c in CHANNELS]
+        for low, high in pairs:
+            if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
+                self.add_error(high, "The upper bound is below the lower bound.")
+        return data
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """Validated criteria ready to run."""
+
+    data: dict[str, Any]
+    sort: str
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(value not in (None, "", [], ()) for value in self.data.values())
+
+
+def parse(params: QueryDict | dict[str, Any]) -> tuple[ListQuery | None, ListCriteriaForm]:
+    """Validate query-string criteria; ``(None, form)`` when the form has errors."""
+    form = ListCriteriaForm(params)
+    if not form.is_valid():
+        return None, form
+    data = {k: v for k, v in form.cleaned_data.items() if k != "sort"}
+    return ListQuery(data=data, sort=form.cleaned_data.get("sort") or "-score"), form
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _cluster_exists(queryset: QuerySet[Any]) -> Q:
+    """The golden record or one of its duplicates has a row in ``queryset`` (two EXISTS, each
+    on a person-leading index; duplicates are found through ``merged_into``)."""
+    own = queryset.filter(person_id=OuterRef("pk"))
+    duplicates = queryset.filter(person__merged_into_id=OuterRef("pk"), person__is_duplicate=True)
+    return Q(Exists(own)) | Q(Exists(duplicates))
+
+
+def _touch_count(channel: str) -> Any:
+    """Touches of ``channel`` of the golden record and its duplicates (two counts on the
+    ``(person, channel, occurred_at)`` index)."""
+
+    def count(queryset: QuerySet[Any]) -> Any:
+        counted = queryset.order_by().values("channel").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+    touches = Touchpoint.objects.filter(channel=channel)
+    own = count(touches.filter(person_id=OuterRef("pk")))
+    duplicates = count(
+        touches.filter(person__merged_into_id=OuterRef("pk"), person__is_duplicate=True)
+    )
+    return own + duplicates
+
+
+def filtered(query: ListQuery) -> QuerySet[Person]:
+    """The golden records ``query`` selects, unordered."""
+    data = query.data
+    persons = Person.objects.golden()
+    if data.get("state"):
+        persons = persons.filter(state__in=data["state"])
+    if data.get("county"):
+        persons = persons.filter(county=data["county"])
+    if data.get("zip5"):
+        persons = persons.filter(zip5__in=data["zip5"])
+    if data.get("lead_status"):
+        persons = persons.filter(lead_status__in=data["lead_status"])
+    if data.get("score_min") is not None:
+        persons = persons.filter(score__gte=data["score_min"])
+    if data.get("score_max") is not None:
+        persons = persons.filter(score__lte=data["score_max"])
+    if data.get("source"):
+        persons = persons.filter(source=data["source"])
+    for name, field in (("created", "created_at"), ("updated", "updated_at")):
+        if data.get(f"{name}_from"):
+            persons = persons.filter(**{f"{field}__gte": _day_start(data[f"{name}_from"])})
+        if data.get(f"{name}_to"):
+            end = _day_start(data[f"{name}_to"] + dt.timedelta(days=1))
+            persons = persons.filter(**{f"{field}__lt": end})
+    if data.get("campaign"):
+        persons = persons.filter(
+            _cluster_exists(Touchpoint.objects.filter(campaign_id=data["campaign"].pk))
+        )
+    points = {
+        "has_phone": PhoneNumber.objects.all(),
+        "has_email": EmailAddress.objects.all(),
+        "has_address": Address.objects.all(),
+    }
+    for name, rows in points.items():
+        if data.get(name) == "yes":
+            persons = persons.filter(_cluster_exists(rows))
+        elif data.get(name) == "no":
+            persons = persons.exclude(_cluster_exists(rows))
+    for channel in CHANNELS:
+        status = data.get(f"{channel}_status")
+        if status:
+            persons = persons.filter(
+                **{f"{channel}_status": "" if status == "UNCHECKED" else status}
+            )
+        touches = Touchpoint.objects.filter(channel=channel)
+        before = data.get(f"{channel}_last_touch_before")
+        if before:
+            persons = persons.exclude(
+                _cluster_exists(touches.filter(occurred_at__gte=_day_start(before)))
+            )
+        after = data.get(f"{channel}_last_touch_after")
+        if after:
+            persons = persons.filter(
+                _cluster_exists(touches.filter(occurred_at__gte=_day_start(after)))
+            )
+        low, high = data.get(f"{channel}_touches_min"), data.get(f"{channel}_touches_max")
+        if low is not None or high is not None:
+            persons = persons.alias(**{f"{channel}_touches": _touch_count(channel)})
+            if low is not None:
+                persons = persons.filter(**{f"{channel}_touches__gte": low})
+            if high is not None:
+                persons = persons.filter(**{f"{channel}_touches__lte": high})
+    return persons
+
+
+def _encode_cursor(value: Any, pk: int) -> str:
+    if isinstance(value, dt.datetime):
+        value = {"t": value.isoformat()}
+    raw = json.dumps([value, pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, column: str) -> tuple[Any, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, pk = json.loads(raw)
+        if isinstance(value, dict):
+            value = dt.datetime.fromisoformat(value["t"])
+        if not isinstance(pk, int) or (column in ("score", "id") and not isinstance(value, int)):
+            raise ValueError
+        return value, pk
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+        raise CriteriaError(
+            "The page cursor is not valid; start again from the first page."
+        ) from None
+
+
+@dataclass
+class Page:
+    """One keyset page: the rows and the cursor of the next page (``None`` on the last)."""
+
+    rows: list[Person]
+    next_cursor: str | None
+
+
+def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) -> Page:
+    """One page of the list in ``query.sort`` order, after ``cursor``."""
+    column, descending = SORTS[query.sort]
+    persons = filtered(query)
+    if cursor:
+        value, pk = _decode_cursor(cursor, column)
+        if column == "id":
+            after = Q(pk__lt=pk) if descending else Q(pk__gt=pk)
+        elif descending:
+            after = Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lt": pk})
+        else:
+            after = Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk})
+        persons = persons.filter(after)
+    order = [f"-{column}", "-pk"] if descending else [column, "pk"]
+    if column == "id":
+        order = order[:1]
+    limit = max(1, min(rows, MAX_PAGE_ROWS))
+    found = list(persons.order_by(*order)[: limit + 1])
+    more = len(found) > limit
+    found = found[:limit]
+    next_cursor = None
+    if more and found:
+        last = found[-1]
+        next_cursor = _encode_cursor(getattr(last, column) if column != "id" else last.pk, last.pk)
+    return Page(rows=found, next_cursor=next_cursor)
