@@ -1,0 +1,343 @@
+"""Priority lists: criteria, keyset pages, counts, saved filters and exports through the
+compliance gate."""
+
+from __future__ import annotations
+
+import csv
+import html
+import datetime as dt
+import io
+
+import pytest
+from django.core.cache import cache
+from django.http import QueryDict
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from cmplatform.core.models import Address, AuditLog, Campaign, Person, Touchpoint
+from compliance import tags
+from dashboard.lists import counts, criteria
+from dashboard.lists.exports import ExportRequestError, list_export_create, list_export_run
+from dashboard.lists.views import FACETS_REFRESH_LOCK
+from dashboard.models import ListExport, PersonFacet, SavedFilter
+from dashboard.tasks import person_facets_refresh_task
+from ingestion.landing import landing_storage
+from tests.factories import email_create, person_create, phone_create, user_create
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(query_string: str, rows: int = 500) -> list[int]:
+    query, form = criteria.parse(QueryDict(query_string))
+    assert query is not None, form.errors
+    return [person.pk for person in criteria.page(query, rows=rows).rows]
+
+
+def touch(person: Person, channel: str, days_ago: int, campaign: Campaign | None = None) -> None:
+    Touchpoint.objects.create(
+        person=person,
+        channel=channel,
+        occurred_at=timezone.now() - dt.timedelta(days=days_ago),
+        status=Touchpoint.Status.SENT,
+        campaign=campaign,
+    )
+
+
+def duplicate_of(golden: Person, **fields: object) -> Person:
+    return person_create(is_duplicate=True, is_original=False, merged_into=golden, **fields)
+
+
+def test_column_criteria_combine_and_only_golden_records_are_listed():
+    tx_hot = person_create(state="TX", county="Reeves", lead_status="interested", score=90)
+    tx_new = person_create(state="TX", county="Loving", lead_status="new", score=40)
+    ok = person_create(state="OK", county="Grady", zip5="73018", score=70, source="legacy")
+    duplicate_of(tx_hot, state="TX", score=95)
+
+    assert ids("state=TX") == [tx_hot.pk, tx_new.pk]  # score descending; duplicate left out
+    assert ids("state=TX&sort=score") == [tx_new.pk, tx_hot.pk]
+    assert ids("state=TX,ok") == [tx_hot.pk, ok.pk, tx_new.pk]
+    assert ids("state=TX&county=Loving") == [tx_new.pk]
+    assert ids("lead_status=interested&lead_status=new") == [tx_hot.pk, ok.pk, tx_new.pk]
+    assert ids("lead_status=interested") == [tx_hot.pk]
+    assert ids("score_min=50&score_max=80") == [ok.pk]
+    assert ids("zip5=73018") == [ok.pk]
+    assert ids("source=legacy") == [ok.pk]
+    assert ids("state=TX&score_min=95") == []
+
+
+def test_contact_points_and_touches_count_the_duplicates_of_a_golden_record():
+    golden = person_create(state="TX", score=80)
+    bare = person_create(state="TX", score=50)
+    duplicate = duplicate_of(golden)
+    phone_create(duplicate, "432-555-0101", "+14325550101")
+    email_create(golden, "owner@example.com")
+    Address.objects.create(
+        person=bare, street="1 Main St", state="TX", zip5="79772", address_key="K"
+    )
+    campaign = Campaign.objects.create(name="Permian Q3", campaign_type="mail")
+    touch(golden, "mail", days_ago=40, campaign=campaign)
+    touch(duplicate, "mail", days_ago=5)
+    touch(bare, "sms", days_ago=2)
+
+    assert ids("has_phone=yes") == [golden.pk]
+    assert ids("has_phone=no") == [bare.pk]
+    assert ids("has_email=yes") == [golden.pk]
+    assert ids("has_address=yes") == [bare.pk]
+    assert ids("mail_touches_min=2") == [golden.pk]  # one own touch + one of the duplicate
+    assert ids("mail_touches_max=0") == [bare.pk]
+    assert ids("mail_touches_min=1&mail_touches_max=1") == []
+    assert ids("sms_touches_min=1") == [bare.pk]
+    assert ids(f"campaign={campaign.pk}") == [golden.pk]
+    since = (timezone.localdate() - dt.timedelta(days=10)).isoformat()
+    # The duplicate's touch 5 days ago counts: the golden record was mailed since.
+    assert ids(f"mail_last_touch_after={since}") == [golden.pk]
+    assert ids(f"mail_last_touch_before={since}") == [bare.pk]
+
+
+def test_compliance_status_and_date_criteria():
+    clear = person_create(score=60)
+    blocked = person_create(score=50)
+    unchecked = person_create(score=40)
+    Person.objects.filter(pk=clear.pk).update(call_status="CLEAR")
+    Person.objects.filter(pk=blocked.pk).update(call_status="DNC_FEDERAL")
+    old = timezone.now() - dt.timedelta(days=30)
+    Person.objects.filter(pk=unchecked.pk).update(created_at=old)
+
+    assert ids("call_status=CLEAR") == [clear.pk]
+    assert ids("call_status=DNC_FEDERAL") == [blocked.pk]
+    assert ids("call_status=UNCHECKED") == [unchecked.pk]
+    cutoff = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    assert ids(f"created_to={cutoff}") == [unchecked.pk]
+    assert ids(f"created_from={cutoff}") == [clear.pk, blocked.pk]
+
+
+@pytest.mark.parametrize(
+    ("query_string", "field", "message"),
+    [
+        ("state=Texas", "state", "Not a two-letter state code: TEXAS."),
+        ("zip5=7977", "zip5", "Not a five-digit ZIP: 7977."),
+        ("county=Reeves", "county", "Choose exactly one state to filter on a county."),
+        ("score_min=80&score_max=20", "score_max", "The upper bound is below the lower bound."),
+        ("sort=name", "sort", "Select a valid choice. name is not one of the available choices."),
+    ],
+)
+def test_bad_criteria_are_refused_with_a_message(query_string, field, message):
+    query, form = criteria.parse(QueryDict(query_string))
+    assert query is None
+    assert form.errors[field] == [message]
+
+
+@pytest.mark.parametrize("sort", sorted(criteria.SORTS))
+def test_keyset_pages_walk_every_row_once_in_order(sort):
+    base = timezone.now() - dt.timedelta(days=5)
+    people = []
+    for index in range(11):
+        person = person_create(state="TX", score=index % 3 * 10)
+        moment = base + dt.timedelta(hours=index % 4)
+        Person.objects.filter(pk=person.pk).update(updated_at=moment, created_at=moment)
+        people.append(Person.objects.get(pk=person.pk))
+    query, _ = criteria.parse(QueryDict(f"state=TX&sort={sort}"))
+    assert query is not None
+    seen: list[int] = []
+    cursor = None
+    while True:
+        result = criteria.page(query, cursor=cursor, rows=3)
+        seen.extend(person.pk for person in result.rows)
+        cursor = result.next_cursor
+        if cursor is None:
+            break
+    column, descending = criteria.SORTS[sort]
+    expected = sorted(
+        people,
+        key=lambda p: (getattr(p, column) if column != "id" else p.pk, p.pk),
+        reverse=descending,
+    )
+    assert seen == [person.pk for person in expected]
+
+
+def test_a_forged_cursor_is_refused_on_the_page(client_as):
+    person_create(state="TX")
+    response = client_as("viewer").get("/lists/?state=TX&cursor=not-a-cursor")
+    assert response.status_code == 200
+    assert "The page cursor is not valid; start again from the first page." in (
+        response.content.decode()
+    )
+
+
+def test_list_page_shows_rows_and_the_next_page_link(client_as):
+    people = [person_create(state="TX", score=score) for score in range(60)]
+    client = client_as("viewer")
+    first = client.get("/lists/?state=TX")
+    html = first.content.decode()
+    assert f'href="/leads/{people[-1].pk}/"' in html
+    assert f'href="/leads/{people[9].pk}/"' not in html  # page 2
+    next_url = first.context["next_url"]
+    second = client.get("/lists/" + next_url)
+    assert [p.pk for p in second.context["page"].rows] == [p.pk for p in people[9::-1]]
+    assert "next_url" not in second.context
+
+
+def test_small_lists_are_counted_exactly_and_big_ones_estimated_from_the_summary():
+    for index in range(30):
+        person = person_create(state="TX", score=index)
+        if index % 3 == 0:
+            phone_create(person, f"432-555-{index:04d}", f"+1432555{index:04d}")
+    person_create(state="OK")
+    exact = counts.estimate(criteria.parse(QueryDict("state=TX&has_phone=yes"))[0])
+    assert (exact.value, exact.exact, exact.label()) == (10, True, "10")
+
+    assert counts.person_facets_refresh() == 2
+    assert PersonFacet.objects.get(state="TX").persons == 30
+    assert counts.facets_are_current()
+    original = counts.SAMPLE_ROWS
+    counts.SAMPLE_ROWS = 6  # sample below the facet count: the estimate path
+    try:
+        estimate = counts._estimate(criteria.parse(QueryDict("state=TX&has_phone=yes"))[0])
+        assert estimate.exact is False
+        assert estimate.as_of is not None
+        # The sample holds the first 6 TX records by id: 0 and 3 have phones → 2 of 6 of 30.
+        assert estimate.value == 10
+        facet_only = counts._estimate(criteria.parse(QueryDict("state=TX"))[0])
+        assert (facet_only.value, facet_only.exact) == (30, False)
+    finally:
+        counts.SAMPLE_ROWS = original
+
+
+def test_estimate_labels():
+    assert counts.Estimate(1_234_567, exact=False, as_of=None).label() == "≈ 1.2M"
+    assert counts.Estimate(48_200, exact=False, as_of=None).label() == "≈ 48.2k"
+    assert counts.Estimate(999, exact=False, as_of=None).label() == "≈ 999"
+    assert counts.Estimate(48_200, exact=True, as_of=None).label() == "48,200"
+
+
+def test_count_fragment_asks_for_a_summary_once_per_change(client_as, monkeypatch):
+    person_create(state="TX")
+    client = client_as("viewer")
+    cache.delete(FACETS_REFRESH_LOCK)
+    enqueued: list[tuple] = []
+    monkeypatch.setattr(person_facets_refresh_task, "delay", lambda *a: enqueued.append(a))
+
+    response = client.get("/lists/count/?state=TX")
+    assert response.status_code == 200
+    assert response.content.decode().strip().endswith(">1</span>")
+    client.get("/lists/count/?state=TX&score_min=0")
+    assert enqueued == [()]  # one rebuild for one change of the persons
+    counts.person_facets_refresh()
+    cache.delete(FACETS_REFRESH_LOCK)
+    client.get("/lists/count/?state=OK")
+    assert enqueued == [()]  # the summary is current: nothing to rebuild
+
+
+def test_operator_saves_a_filter_shared_by_url_and_a_viewer_cannot(client_as):
+    operator = client_as("operator")
+    response = operator.post(
+        "/lists/save/", {"name": "Hot Texas", "query": "state=TX&score_min=80"}
+    )
+    saved = SavedFilter.objects.get(name="Hot Texas")
+    assert response.status_code == 302
+    assert response["Location"] == f"/lists/saved/{saved.pk}/"
+    assert saved.query == "state=TX&score_min=80"
+    assert saved.created_by == operator.user
+    entry = AuditLog.objects.get(object_type="dashboard.savedfilter", object_id=str(saved.pk))
+    assert (entry.action, entry.actor_username) == ("create", "operator-user")
+
+    viewer = client_as("viewer")
+    opened = viewer.get(f"/lists/saved/{saved.pk}/")
+    assert opened["Location"] == "/lists/?state=TX&score_min=80"
+    refused = viewer.post("/lists/save/", {"name": "Mine", "query": "state=OK"})
+    assert refused.status_code == 403
+    again = operator.post("/lists/save/", {"name": "Hot Texas", "query": "state=OK"})
+    assert again.status_code == 302
+    assert SavedFilter.objects.get(name="Hot Texas").query == "state=TX&score_min=80"
+    assert SavedFilter.objects.count() == 1
+
+
+def _mail_ready(person: Person, street: str) -> None:
+    Address.objects.create(
+        person=person, street=street, city="Pecos", state="TX", zip5="79772", address_key=street
+    )
+    Person.objects.filter(pk=person.pk).update(mail_status="CLEAR", mail_flags=tags.MAIL_CLEAR)
+
+
+def test_export_applies_the_channel_gate_reports_suppressions_and_is_audited(
+    client_as, django_capture_on_commit_callbacks
+):
+    clear = person_create(state="TX", first_name='=HYPERLINK("http://x")', score=90)
+    _mail_ready(clear, "1 Main St")
+    deceased = person_create(state="TX", score=80)
+    Person.objects.filter(pk=deceased.pk).update(mail_status="DECEASED")
+    person_create(state="TX", score=70)  # never scrubbed
+    person_create(state="OK", score=99)  # not in the list
+    operator = client_as("operator")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = operator.post(
+            "/lists/exports/new/", {"query": "state=TX", "channel": "mail", "file_format": "csv"}
+        )
+    export = ListExport.objects.get()
+    assert response["Location"] == f"/lists/exports/{export.pk}/"
+    assert len(callbacks) == 1  # the export task is enqueued after commit
+    assert export.status == ListExport.Status.QUEUED
+    list_export_run(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.status == ListExport.Status.COMPLETE
+    assert (export.considered, export.exported) == (3, 1)
+    assert export.suppressed == {"DECEASED": 1, "UNCHECKED": 1}  # unchecked: not scrubbed
+    # A second delivery of the task changes nothing.
+    assert list_export_run(export_id=export.pk).exported == 1
+
+    page = operator.get(f"/lists/exports/{export.pk}/").content.decode()
+    assert "DECEASED" in page and 'data-testid="suppressed-total">2<' in page
+    download = operator.get(f"/lists/exports/{export.pk}/download/")
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    assert rows[0] == ["person_id", "first_name", "last_name", "state", "zip5", "contact_points"]
+    assert rows[1][0] == str(clear.pk)
+    assert rows[1][1] == '\'=HYPERLINK("http://x")'  # formula neutralised
+    assert rows[1][5] == "1 Main St, Pecos, TX 79772"
+    assert len(rows) == 2
+    actions = list(
+        AuditLog.objects.filter(object_type="dashboard.listexport").values_list("action", "changes")
+    )
+    assert actions[0] == ("export", {"query": "state=TX", "channel": "mail", "format": "csv"})
+    assert actions[1][0] == "export" and actions[1][1]["rows"] == 1
+
+
+def test_xlsx_export_holds_the_same_rows():
+    operator_user = user_create("exporter", "operator")
+    person = person_create(state="TX", score=10)
+    _mail_ready(person, "2 Oak Ave")
+    export = list_export_create(
+        query="state=TX", channel="mail", file_format="xlsx", by=operator_user
+    )
+    list_export_run(export_id=export.pk)
+    export.refresh_from_db()
+    with landing_storage().open(export.storage_name, "rb") as handle:
+        sheet = load_workbook(handle, read_only=True).active
+        values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[1][0] == person.pk
+    assert values[1][5] == "2 Oak Ave, Pecos, TX 79772"
+    assert len(values) == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"query": "state=TX", "channel": "fax", "file_format": "csv"}, "Unknown channel 'fax'."),
+        ({"query": "state=TX", "channel": "mail", "file_format": "pdf"}, "Unknown format 'pdf'"),
+        ({"query": "zip5=1", "channel": "mail", "file_format": "csv"}, "criteria are not valid"),
+    ],
+)
+def test_bad_export_requests_are_refused_and_nothing_is_queued(client_as, fields, message):
+    response = client_as("operator").post("/lists/exports/new/", fields, follow=True)
+    assert message in html.unescape(response.content.decode())
+    assert ListExport.objects.count() == 0
+    assert not AuditLog.objects.filter(object_type="dashboard.listexport").exists()
+    with pytest.raises(ExportRequestError):
+        list_export_create(by=None, **fields)
+
+
+def test_viewers_cannot_export_or_download(client_as):
+    viewer = client_as("viewer")
+    assert viewer.post("/lists/exports/new/", {"query": "", "channel": "mail"}).status_code == 403
+    assert viewer.get("/lists/exports/").status_code == 403
+    assert ListExport.objects.count() == 0
