@@ -13,7 +13,8 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from cmplatform.core.roles import ADMIN, OPERATOR, VIEWER
 
@@ -25,7 +26,7 @@ MERGE = "core.merge_persons"
 REVIEW = "compliance.change_suppression"
 SAVE_FILTER = "dashboard.add_savedfilter"
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def page_requires(*permissions: str) -> Callable[[View], View]:
@@ -33,7 +34,7 @@ def page_requires(*permissions: str) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not request.user.has_perms(permissions):

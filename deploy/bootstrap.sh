@@ -18,6 +18,10 @@ pkg-config --exists mysqlclient 2>/dev/null || pkg-config --exists mariadb 2>/de
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 python3 -c "import os, sysconfig; assert os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h'))" 2>/dev/null \
   || missing+=(python3-dev)
+# The dashboard's browser tests drive Debian's chromium (development installs only).
+if [ "$(basename "$requirements")" = requirements-dev.txt ] && [ ! -x /usr/bin/chromium ]; then
+  missing+=(chromium)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== Installing system packages: ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then

@@ -4,7 +4,8 @@
 # and a viewer and prints their passwords, generates the demo legacy sources, migrates them
 # through the ingestion engine (printing each import's reconciliation), resolves golden
 # records, scrubs them against a generated demo DNC registry (printing the status counts per
-# channel), and serves the operations console with a Celery worker thread in the same process.
+# channel), and serves the dashboard (and the operations console) with a Celery worker thread
+# in the same process.
 #   bash deploy/quickstart.sh          (ROWS=20000 PORT=8000 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,9 +80,11 @@ done
   --list-date "$today" --layout '{"number_columns": [0]}'
 "$python" manage.py scrub
 "$python" manage.py compliance_report
+"$python" manage.py refresh_list_counts
 
 echo
-echo "cmplatform is starting at http://127.0.0.1:$port/admin/  (health: /healthz)"
+echo "cmplatform's dashboard is starting at http://127.0.0.1:$port/"
+echo "  (operations console: http://127.0.0.1:$port/admin/, API docs: http://127.0.0.1:$port/api/docs/, health: /healthz)"
 echo "Logins (also in var/demo-logins.txt):"
 sed 's/^/  /' var/demo-logins.txt
 echo

@@ -11,12 +11,13 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cmplatform.core.models import AuditLog, Channel
-from cmplatform.core.services import audit_record
+from cmplatform.core.services import acting_user, audit_record
 from cmplatform.lib.generation import PERSONS, data_generation
 from cmplatform.lib.replica import reads_from_replica
 from dashboard.access import EXPORT, READ, SAVE_FILTER, page_requires
@@ -116,7 +117,7 @@ def save(request: HttpRequest) -> HttpResponse:
     try:
         with transaction.atomic():
             saved = SavedFilter.objects.create(
-                name=name[:120], query=query, created_by=request.user
+                name=name[:120], query=query, created_by=acting_user(request.user)
             )
             audit_record(
                 actor=request.user,
@@ -172,13 +173,15 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
     refreshes itself with htmx until the export finishes)."""
     found = get_object_or_404(ListExport.objects.select_related("requested_by"), pk=export_id)
     template = (
-        "dashboard/lists/export_status.html" if request.htmx else "dashboard/lists/export.html"
+        "dashboard/lists/export_status.html"
+        if getattr(request, "htmx", False)
+        else "dashboard/lists/export.html"
     )
     return render(request, template, {"export": found})
 
 
 @page_requires(EXPORT)
-def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
+def export_download(request: HttpRequest, export_id: int) -> HttpResponseBase:
     """The export's file (audited: who downloaded which list)."""
     found = get_object_or_404(ListExport, pk=export_id, status=ListExport.Status.COMPLETE)
     storage = landing_storage()

@@ -4,8 +4,8 @@ compliance gate."""
 from __future__ import annotations
 
 import csv
-import html
 import datetime as dt
+import html
 import io
 
 import pytest
@@ -15,6 +15,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cmplatform.core.models import Address, AuditLog, Campaign, Person, Touchpoint
+from cmplatform.lib.generation import PERSONS, data_generation, data_generation_bump
+from cmplatform.lib.replica import ReplicaRouter, replica_reads
 from compliance import tags
 from dashboard.lists import counts, criteria
 from dashboard.lists.exports import ExportRequestError, list_export_create, list_export_run
@@ -341,3 +343,58 @@ def test_viewers_cannot_export_or_download(client_as):
     assert viewer.post("/lists/exports/new/", {"query": "", "channel": "mail"}).status_code == 403
     assert viewer.get("/lists/exports/").status_code == 403
     assert ListExport.objects.count() == 0
+
+
+def test_list_pages_are_cached_until_the_persons_change(client_as):
+    first = person_create(state="TX", score=50)
+    client = client_as("viewer")
+    assert [p.pk for p in client.get("/lists/?state=TX").context["page"].rows] == [first.pk]
+    # A row written behind the cache's back (no import, no scrub) is not seen yet...
+    second = person_create(state="TX", score=60)
+    assert [p.pk for p in client.get("/lists/?state=TX").context["page"].rows] == [first.pk]
+    # ...until a bulk change starts a new generation (imports and scrubs do).
+    data_generation_bump(PERSONS)
+    rows = client.get("/lists/?state=TX").context["page"].rows
+    assert [p.pk for p in rows] == [second.pk, first.pk]
+
+
+def test_finishing_an_import_starts_a_new_generation(tmp_path):
+    from ingestion.services import import_file, import_run
+
+    before = data_generation(PERSONS)
+    source = tmp_path / "leads.csv"
+    source.write_text("first_name,last_name,email\nAda,Byron,ada@example.com\n")
+    batch = import_run(import_file(source).pk)
+    assert batch.status == "COMPLETE"
+    assert data_generation(PERSONS) == before + 1
+
+
+def test_replica_router_sends_only_wrapped_reads_to_the_replica():
+    router = ReplicaRouter()
+    assert router.db_for_read(Person) is None
+    with replica_reads():
+        assert router.db_for_read(Person) == "replica"
+        assert router.db_for_write(Person) == "default"
+    assert router.db_for_read(Person) is None
+    assert router.allow_migrate("replica", "core") is False
+    assert router.allow_migrate("default", "core") is True
+
+
+def test_a_replica_url_adds_the_replica_alias_and_its_router(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DEBUG": "1", "READ_REPLICA_URL": f"sqlite:///{tmp_path}/replica.db"}
+    env.pop("DATABASE_URL", None)
+    script = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'cmplatform.settings');"
+        " django.setup(); from django.conf import settings as s; print(sorted(s.DATABASES),"
+        " s.DATABASE_ROUTERS, s.DATABASES['replica']['TEST']['MIRROR'])"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.strip() == (
+        "['default', 'replica'] ['cmplatform.lib.replica.ReplicaRouter'] default"
+    )
