@@ -133,10 +133,13 @@ class Person(models.Model):
             ),
             # Priority lists: equality filters first, the sort column last (InnoDB appends the
             # primary key, which gives the keyset tie-breaker for free).
+            models.Index(fields=["state", "score"], name="persons_state_score_idx"),
             models.Index(fields=["state", "lead_status", "score"], name="persons_state_status_idx"),
             models.Index(fields=["state", "county", "score"], name="persons_state_county_idx"),
             models.Index(fields=["zip5", "score"], name="persons_zip_score_idx"),
             models.Index(fields=["lead_status", "score"], name="persons_status_score_idx"),
+            # Unfiltered lists and filters no index leads with, in score order.
+            models.Index(fields=["score"], name="persons_score_idx"),
             models.Index(fields=["updated_at"], name="persons_updated_idx"),
             models.Index(fields=["created_at"], name="persons_created_idx"),
             # Channel lists and exports: CLEAR persons of a channel in id (keyset) order.
