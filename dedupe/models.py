@@ -168,6 +168,8 @@ class ReviewPair(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "probability"], name="dedupe_review_open_idx"),
+            # A person's pairs where it is the higher id (the pair key leads with the lower).
+            models.Index(fields=["person_high", "status"], name="dedupe_review_high_idx"),
         ]
 
     def __str__(self) -> str:
