@@ -67,3 +67,95 @@ def test_operator_builds_saves_and_exports_a_list(browser, platform, screenshots
     header = Path(download.value.path()).read_text().splitlines()[0]
     assert header == "person_id,first_name,last_name,state,zip5,contact_points"
     page.context.close()
+
+
+UPLOAD = (
+    "Owner Name,Phone,E-mail,State,ZIP,Notes\n"
+    "Ada Lovelace,432-555-0101,ada@example.com,TX,79772,met at the county office\n"
+    "Charles Babbage,not a phone,charles@example.com,TX,79772,\n"
+    ",,,,,blank row with a note only\n"
+    "Grace Hopper,(405) 555-0199,grace@example.com,OK,73018,\n"
+)
+
+
+def test_operator_uploads_maps_and_watches_an_import_complete_live(
+    browser, platform, screenshots: Path, tmp_path: Path
+):
+    source = tmp_path / "new_leads_week_48.csv"
+    source.write_text(UPLOAD)
+    page = log_in(browser, platform, "operator")
+    page.goto(f"{platform.url}/imports/upload/")
+    page.set_input_files("[data-testid=upload-file]", str(source))
+    page.click("[data-testid=upload-submit]")
+    page.wait_for_selector("[data-testid=mapping-table]")
+    assert page.locator("[data-testid=preview-problem]").count() >= 1  # "not a phone"
+    page.select_option("[data-testid=mapping-select][data-column=Notes]", "")
+    page.screenshot(path=str(screenshots / "import-mapping.png"), full_page=True)
+    page.click("[data-testid=start-import]")
+
+    page.wait_for_selector("[data-testid=import-status]")
+    tracker_url = page.url
+    status = page.locator("[data-testid=import-status]")
+    status.filter(has_text="Complete").wait_for(timeout=120_000)
+    assert page.url == tracker_url  # reached by live updates, no reload
+    assert page.inner_text("[data-testid=count-errors]").strip() == "1"
+    assert page.inner_text("[data-testid=count-inserted]").strip() == "3"
+    page.reload()
+    assert "Complete" in page.inner_text("[data-testid=import-status]")
+    assert page.inner_text("[data-testid=total-rows-read]").strip() == "4"
+    assert page.locator("[data-testid=reconciled]").count() == 1
+    page.screenshot(path=str(screenshots / "import-tracker.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("[data-testid=report-errors]")
+    errors = Path(download.value.path()).read_text().splitlines()
+    assert errors[0] == "row_number,error_type,field_name,field_value,error_message"
+    assert len(errors) == 2 and errors[1].startswith("3,")
+    page.context.close()
+
+
+def test_operator_reads_a_timeline_merges_unmerges_and_finds_both_in_the_audit_log(
+    browser, platform, screenshots: Path
+):
+    page = log_in(browser, platform, "operator")
+    page.goto(f"{platform.url}/lists/?sort=id")
+    ids = page.locator("[data-testid=list-rows] tbody tr td:first-child a").all_inner_texts()
+    golden, other = ids[0], ids[1]
+    page.goto(f"{platform.url}/leads/{golden}/")
+    page.wait_for_selector("[data-testid=timeline]")
+    assert page.locator("[data-testid=timeline-item]").count() >= 1
+    assert page.locator("[data-testid=contact-points]").count() == 1
+    page.screenshot(path=str(screenshots / "lead-detail.png"), full_page=True)
+
+    page.fill("[data-testid=merge-with-input]", other)
+    page.click("[data-testid=merge-with-submit]")
+    page.wait_for_selector("[data-testid=merge-form]")
+    page.screenshot(path=str(screenshots / "merge.png"), full_page=True)
+    page.check(f"[data-testid^=merge-radio-first_name-{other}]")
+    page.click("[data-testid=merge-submit]")
+    page.wait_for_selector(f"[data-testid=duplicate-row][data-person-id='{other}']")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(
+        f"[data-testid=duplicate-row][data-person-id='{other}'] [data-testid=unmerge-button]"
+    )
+    page.wait_for_selector("ul.messages li")
+    page.goto(f"{platform.url}/leads/{golden}/")
+    assert page.locator(f"[data-testid=duplicate-row][data-person-id='{other}']").count() == 0
+
+    page.goto(f"{platform.url}/audit/?user=operator")
+    entries = page.locator("[data-testid=audit-entries]")
+    entries.wait_for()
+    text = entries.inner_text()
+    assert "merge" in text and "unmerge" in text
+    page.screenshot(path=str(screenshots / "audit-log.png"), full_page=True)
+    page.context.close()
+
+
+def test_compliance_view_and_api_docs(browser, platform, screenshots: Path):
+    page = log_in(browser, platform, "viewer")
+    page.goto(f"{platform.url}/compliance/")
+    page.wait_for_selector("[data-testid=registry-ages]")
+    page.screenshot(path=str(screenshots / "compliance.png"), full_page=True)
+    page.goto(f"{platform.url}/api/docs/")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)
+    page.context.close()
