@@ -245,7 +245,12 @@ def _suppression_persons(suppression: Suppression) -> list[int]:
 
 @transaction.atomic
 def suppression_review_decide(
-    *, suppression: Suppression, keep: bool, by: Actor, note: str = ""
+    *,
+    suppression: Suppression,
+    keep: bool,
+    by: Actor,
+    note: str = "",
+    origin: str = AuditLog.Origin.ADMIN,
 ) -> Suppression:
     """A reviewer's decision on a free-text revocation: keep it (confirmed) or release it,
     for every suppression the same request made (the number and each person holding it)."""
@@ -264,13 +269,15 @@ def suppression_review_decide(
         member.review = outcome
         audit_record(
             actor=by,
-            origin=AuditLog.Origin.ADMIN,
+            origin=origin,
             action=AuditLog.Action.UPDATE,
             obj=member,
             changes={"review": [Suppression.Review.PENDING, outcome], "note": ["", note]},
         )
         if not keep:
-            suppression_lift(suppression=member, reason=f"Released on review: {note}", by=by)
+            suppression_lift(
+                suppression=member, reason=f"Released on review: {note}", by=by, origin=origin
+            )
     suppression.refresh_from_db()
     return suppression
 

@@ -22,13 +22,10 @@ from cmplatform.lib.generation import PERSONS, data_generation
 from cmplatform.lib.replica import reads_from_replica
 from dashboard.access import EXPORT, READ, SAVE_FILTER, page_requires
 from dashboard.lists import criteria
-from dashboard.lists.counts import estimate, facets_are_current
+from dashboard.lists.counts import estimate, facets_refresh_if_behind
 from dashboard.lists.exports import ExportRequestError, list_export_create
 from dashboard.models import ListExport, SavedFilter
 from ingestion.landing import landing_storage
-
-FACETS_REFRESH_LOCK = "person-facets:refreshing"
-FACETS_REFRESH_LOCK_SECONDS = 600
 
 
 def _list_query(request: HttpRequest) -> str:
@@ -93,10 +90,7 @@ def count(request: HttpRequest) -> HttpResponse:
     query, _form = criteria.parse(request.GET)
     if query is None:
         return HttpResponse("", status=400)
-    if not facets_are_current() and cache.add(FACETS_REFRESH_LOCK, 1, FACETS_REFRESH_LOCK_SECONDS):
-        from dashboard.tasks import person_facets_refresh_task
-
-        person_facets_refresh_task.delay()
+    facets_refresh_if_behind()
     return render(request, "dashboard/lists/count.html", {"estimate": estimate(query)})
 
 

@@ -19,8 +19,8 @@ from cmplatform.lib.generation import PERSONS, data_generation, data_generation_
 from cmplatform.lib.replica import ReplicaRouter, replica_reads
 from compliance import tags
 from dashboard.lists import counts, criteria
+from dashboard.lists.counts import FACETS_REFRESH_LOCK
 from dashboard.lists.exports import ExportRequestError, list_export_create, list_export_run
-from dashboard.lists.views import FACETS_REFRESH_LOCK
 from dashboard.models import ListExport, PersonFacet, SavedFilter
 from dashboard.tasks import person_facets_refresh_task
 from ingestion.landing import landing_storage
