@@ -295,6 +295,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request bodies get their own components: an upload's file is binary going in.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set used by several fields (the API's compliance tags and channels).
+    "ENUM_NAME_OVERRIDES": {
+        "ComplianceTagEnum": "compliance.models.Tag.choices",
+        "ChannelEnum": "cmplatform.core.models.Channel.choices",
+    },
 }
 # Dashboard reads go to this database alias when READ_REPLICA_URL is set (production: an
 # Aurora reader endpoint); writes and every read inside a write stay on the primary.

@@ -36,6 +36,7 @@ from compliance.models import Tag
 
 PAGE_ROWS = 50
 MAX_PAGE_ROWS = 500
+CRITERIA_YEARS = range(1900, 3000)
 
 # Sort keys offered: each is the last column of an index the usual filters lead into.
 SORTS = {
@@ -138,6 +139,12 @@ class ListCriteriaForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        # A day at the end of the calendar has no next day to end its range with.
+        for name, value in list(data.items()):
+            if isinstance(value, dt.date) and value.year not in CRITERIA_YEARS:
+                self.add_error(
+                    name, f"Give a date from {CRITERIA_YEARS.start} to {CRITERIA_YEARS.stop - 1}."
+                )
         if data.get("county") and len(data.get("state") or []) != 1:
             self.add_error("county", "Choose exactly one state to filter on a county.")
         pairs = [("score_min", "score_max"), ("created_from", "created_to")]
