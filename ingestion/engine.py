@@ -631,7 +631,7 @@ class ChunkWriter:
                         phone.raw.strip()[:64],
                         phone.e164,
                         phone_number_key(raw=phone.raw, e164=phone.e164),
-                        kind[:10],
+                        kind,
                         phone.is_valid,
                         is_new and index == 0,
                     )
@@ -688,7 +688,7 @@ class ChunkWriter:
                     _col("raw", V, 64),
                     _col("e164", V, 16),
                     _col("number_key", V, 64),
-                    _col("phone_type", V, 10),
+                    _col("phone_type", V, 16),
                     _col("is_valid", ColumnType.BOOLEAN),
                     _col("is_primary", ColumnType.BOOLEAN),
                 ],

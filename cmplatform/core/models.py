@@ -237,10 +237,15 @@ class PhoneNumber(models.Model):
     when the number parsed as valid. ``number_key`` is the natural key per person."""
 
     class PhoneType(models.TextChoices):
+        # What the number plan says (cmplatform.lib.hygiene.phones): US numbers are
+        # "fixed or mobile" (ported numbers make any US number possibly wireless);
+        # "landline" is only ever set by a person who knows.
         MOBILE = "mobile", "Mobile"
+        FIXED_OR_MOBILE = "fixed_or_mobile", "Fixed line or mobile"
         LANDLINE = "landline", "Landline"
         VOIP = "voip", "VoIP"
         TOLL_FREE = "toll_free", "Toll-free"
+        PREMIUM = "premium", "Premium rate"
         UNKNOWN = "unknown", "Unknown"
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="phone_numbers")
@@ -249,7 +254,7 @@ class PhoneNumber(models.Model):
     e164 = models.CharField("E.164", max_length=16, null=True, blank=True)  # noqa: DJ001
     number_key = ExactCharField(max_length=64, editable=False)
     phone_type = models.CharField(
-        max_length=10, choices=PhoneType.choices, default=PhoneType.UNKNOWN
+        max_length=16, choices=PhoneType.choices, default=PhoneType.UNKNOWN
     )
     is_primary = models.BooleanField(default=False)
     is_valid = models.BooleanField(default=False)

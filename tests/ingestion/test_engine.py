@@ -381,6 +381,23 @@ def test_an_invalid_phone_is_kept_raw_and_flagged(db, tmp_path):
     assert batch.checklist["invalid_phones"] == 1
 
 
+def test_phone_kinds_are_stored_whole_and_are_choices_of_the_model(db, tmp_path):
+    rows = [
+        row("1", "Ann", "Lee", phone="(432) 555-0101"),
+        row("2", "Bob", "Ray", phone="800-555-0199"),
+        row("3", "Cy", "Oz", phone="900-555-0142"),
+    ]
+    import_rows(tmp_path, "a.csv", rows)
+
+    kinds = dict(PhoneNumber.objects.values_list("raw", "phone_type"))
+    assert kinds == {
+        "(432) 555-0101": "fixed_or_mobile",
+        "800-555-0199": "toll_free",
+        "900-555-0142": "premium",
+    }
+    assert set(kinds.values()) <= set(PhoneNumber.PhoneType.values)
+
+
 # -- matching --------------------------------------------------------------------------------
 
 
