@@ -115,6 +115,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     demo = var / "demo"
     _manage(env, "generate_demo_data", "--rows", DEMO_ROWS, "--out", str(demo))
     _manage(env, "ingest", str(demo / "legacy_contacts.sqlite"))
+    _manage(env, "ingest", str(demo / "campaign_mail_2024.csv"))  # touchpoints for timelines
     registry = demo / "registry"
     _manage(env, "generate_demo_registry", "--out", str(registry))
     today = time.strftime("%Y-%m-%d", time.gmtime())

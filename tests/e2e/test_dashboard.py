@@ -45,7 +45,7 @@ def test_operator_builds_saves_and_exports_a_list(browser, platform, screenshots
     assert count.inner_text().replace(",", "").lstrip("≈ ").strip()[0].isdigit()
     states = page.locator("[data-testid=list-rows] tbody tr td:nth-child(3)").all_inner_texts()
     assert states and set(states) == {"TX"}
-    page.screenshot(path=str(screenshots / "priority-list.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "priority-list.png"))
 
     page.fill("[data-testid=save-filter] input[name=name]", "Texas by score")
     page.click("[data-testid=save-filter] button")
@@ -71,10 +71,10 @@ def test_operator_builds_saves_and_exports_a_list(browser, platform, screenshots
 
 UPLOAD = (
     "Owner Name,Phone,E-mail,State,ZIP,Notes\n"
-    "Ada Lovelace,432-555-0101,ada@example.com,TX,79772,met at the county office\n"
-    "Charles Babbage,not a phone,charles@example.com,TX,79772,\n"
+    "Ada Lovelace,432-555-0101,ada.lovelace@gmail.com,TX,79772,met at the county office\n"
+    "Charles Babbage,not a phone,cbabbage@outlook.com,TX,79772,\n"
     ",,,,,blank row with a note only\n"
-    "Grace Hopper,(405) 555-0199,grace@example.com,OK,73018,\n"
+    "Grace Hopper,(405) 555-0199,grace.hopper@yahoo.com,OK,73018,\n"
 )
 
 
