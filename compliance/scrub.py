@@ -62,7 +62,7 @@ from cmplatform.lib.bulk import (
     update_from_staging,
 )
 from cmplatform.lib.expressions import BitOr
-from cmplatform.lib.generation import PERSONS, data_generation_bump
+from cmplatform.lib.generation import PERSONS, PERSONS_BULK, data_generation_bump_on_commit
 from compliance import tags
 from compliance.models import (
     AreaCode,
@@ -533,7 +533,7 @@ def scrub_all(*, now: dt.datetime | None = None) -> ScrubResult:
     result.persons = _in_parallel(statuses, ranges)
     result.phases["persons_status"] = time.perf_counter() - mark
     result.seconds = time.perf_counter() - started
-    data_generation_bump(PERSONS)
+    data_generation_bump_on_commit(PERSONS, PERSONS_BULK)
     return result
 
 
@@ -590,7 +590,7 @@ def scrub_persons(*, person_ids: Iterable[int], now: dt.datetime | None = None) 
     result.persons = _in_parallel(part_scrub, parts)
     result.phones = sum(phones)
     result.seconds = time.perf_counter() - started
-    data_generation_bump(PERSONS)
+    data_generation_bump_on_commit(PERSONS)
     return result
 
 

@@ -22,7 +22,7 @@ class SavedFilter(models.Model):
     sort), so the saved filter, the list URL and the API run exactly the same thing."""
 
     name = models.CharField(max_length=120, unique=True)
-    query = models.CharField(max_length=2000)
+    query = models.TextField()
     description = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -52,7 +52,7 @@ class ListExport(models.Model):
         COMPLETE = "COMPLETE", "Complete"
         FAILED = "FAILED", "Failed"
 
-    query = models.CharField(max_length=2000)
+    query = models.TextField()
     saved_filter = models.ForeignKey(
         SavedFilter, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports"
     )

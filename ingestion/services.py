@@ -32,7 +32,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 
 from cmplatform.core.models import Campaign, Channel
-from cmplatform.lib.generation import PERSONS, data_generation_bump
+from cmplatform.lib.generation import PERSONS, PERSONS_BULK, data_generation_bump_on_commit
 from cmplatform.lib.pagination import keyset_pages
 from cmplatform.lib.progress import progress_publish
 from compliance.models import Suppression
@@ -787,7 +787,7 @@ def _finish(batch: ImportBatch, status: str, message: str) -> ImportBatch:
 
     write_reports(batch)
     # Committed chunks changed persons whatever the outcome: cached lists and counts are old.
-    data_generation_bump(PERSONS)
+    data_generation_bump_on_commit(PERSONS, PERSONS_BULK)
     _publish(batch, 0.0)
     return batch
 

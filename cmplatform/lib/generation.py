@@ -9,8 +9,13 @@ every process); a lost counter only means a cache miss.
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.db import transaction
 
+# Any change of persons (cached list pages and counts).
 PERSONS = "persons"
+# Bulk changes only: an import, a full scrub (the count summary is rebuilt after these; a
+# merge or one person's rescrub changes a few counts, which the summary's "as of" covers).
+PERSONS_BULK = "persons-bulk"
 
 
 def _key(name: str) -> str:
@@ -31,3 +36,14 @@ def data_generation_bump(name: str = PERSONS) -> int:
     except ValueError:  # evicted between add and incr
         cache.set(key, 1, timeout=None)
         return 1
+
+
+def data_generation_bump_on_commit(*names: str) -> None:
+    """Bump ``names`` once the current transaction commits (at once outside one): a reader
+    must never cache the old data under the new generation."""
+
+    def bump() -> None:
+        for name in names:
+            data_generation_bump(name)
+
+    transaction.on_commit(bump)

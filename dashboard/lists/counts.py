@@ -17,16 +17,26 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from cmplatform.core.models import Person
-from cmplatform.lib.generation import PERSONS, data_generation
+from cmplatform.lib.generation import PERSONS, PERSONS_BULK, data_generation
 from dashboard.lists.criteria import CHANNELS, ListQuery, filtered
 from dashboard.models import PersonFacet
 
+# Fewer golden records than this in the facet part: counted exactly (that many rows at most).
 SAMPLE_ROWS = 2_000
+# The estimate's sample: primary-key windows spread over the table (50k rows read at most).
+WINDOWS = 10
+WINDOW_IDS = 5_000
+# A sample thinner than this falls back to the facet part's first rows.
+MIN_SAMPLE = 100
 FACETS = ("state", "county", "lead_status", *(f"{channel}_status" for channel in CHANNELS))
+FACETS_GENERATION_KEY = "person-facets:generation"
+FACETS_REFRESH_LOCK = "person-facets:refreshing"
+# One rebuild at a time: a rebuild takes seconds at 10M persons, about a minute at 84M.
+FACETS_REFRESH_LOCK_SECONDS = 600
 # Rows per bulk insert of the summary (a few hundred thousand combinations at 84M persons).
 FACET_INSERT_ROWS = 5_000
 
@@ -38,10 +48,13 @@ class Estimate:
     value: int
     exact: bool
     as_of: dt.datetime | None
+    below: bool = False  # the list is smaller than ``value`` (none in the sample)
 
     def label(self) -> str:
         if self.exact:
             return f"{self.value:,}"
+        if self.below:
+            return f"< {self.value:,}"
         for limit, unit in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
             if self.value >= limit:
                 return f"≈ {self.value / limit:.1f}{unit}"
@@ -85,8 +98,35 @@ def estimate(query: ListQuery) -> Estimate:
     if cached is not None:
         return Estimate(*cached)
     result = _estimate(query)
-    cache.set(key, (result.value, result.exact, result.as_of), settings.DASHBOARD_CACHE_SECONDS)
+    cached_value = (result.value, result.exact, result.as_of, result.below)
+    cache.set(key, cached_value, settings.DASHBOARD_CACHE_SECONDS)
     return result
+
+
+def _id_windows() -> Q:
+    """:data:`WINDOWS` primary-key windows of :data:`WINDOW_IDS` ids spread evenly over the
+    persons: a sample no index order biases (first rows by score or by date would be), read
+    by primary-key range scans of at most ``WINDOWS * WINDOW_IDS`` rows."""
+    bounds = Person.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    low, high = bounds["low"] or 0, bounds["high"] or 0
+    span = high - low + 1
+    if span <= WINDOWS * WINDOW_IDS:
+        return Q(pk__gte=low, pk__lte=high)
+    windows = Q()
+    for index in range(WINDOWS):
+        start = low + (span - WINDOW_IDS) * index // (WINDOWS - 1)
+        windows |= Q(pk__gte=start, pk__lt=start + WINDOW_IDS)
+    return windows
+
+
+def _sampled_share(query: ListQuery, span_sample: Q, first: list[int]) -> tuple[int, int]:
+    """(matching, sampled): how many of a sample of the facet part pass the whole filter."""
+    facet_persons = Person.objects.golden().filter(**_facet_filter(query))
+    sampled = facet_persons.filter(span_sample).count()
+    if sampled >= MIN_SAMPLE:
+        return filtered(query).filter(span_sample).count(), sampled
+    # The windows hold too few of a rare facet part: its first rows in index order instead.
+    return filtered(query).filter(pk__in=first).count(), len(first)
 
 
 def _estimate(query: ListQuery) -> Estimate:
@@ -96,26 +136,39 @@ def _estimate(query: ListQuery) -> Estimate:
     )
     as_of = facets["as_of"]
     facet_persons = Person.objects.golden().filter(**facet_filter)
-    sample = list(facet_persons.values_list("pk", flat=True)[:SAMPLE_ROWS])
-    if len(sample) < SAMPLE_ROWS:
+    first = list(facet_persons.values_list("pk", flat=True)[:SAMPLE_ROWS])
+    if len(first) < SAMPLE_ROWS:
         # The facet criteria hold fewer golden records than a sample: count them exactly.
-        matching = filtered(query).filter(pk__in=sample).count() if sample else 0
+        matching = filtered(query).filter(pk__in=first).count() if first else 0
         return Estimate(matching, exact=True, as_of=None)
-    if as_of is None:
-        # No summary yet (it is being built): the sample is a floor.
-        matching = filtered(query).filter(pk__in=sample).count()
-        return Estimate(matching, exact=False, as_of=None)
-    total = int(facets["persons"] or 0)
-    if not _has_other_criteria(query):
-        return Estimate(total, exact=False, as_of=as_of)
-    share = filtered(query).filter(pk__in=sample).count() / len(sample)
-    return Estimate(round(total * share), exact=False, as_of=as_of)
+    others = _has_other_criteria(query)
+    if as_of is not None and not others:
+        return Estimate(int(facets["persons"] or 0), exact=False, as_of=as_of)
+    windows = _id_windows()
+    if as_of is not None:
+        total = int(facets["persons"] or 0)
+    else:
+        # No summary yet (it is being built): scale the windows' share of the persons.
+        bounds = Person.objects.aggregate(low=Min("pk"), high=Max("pk"))
+        span = (bounds["high"] or 0) - (bounds["low"] or 0) + 1
+        in_windows = facet_persons.filter(windows).count()
+        total = max(len(first), round(in_windows * span / min(span, WINDOWS * WINDOW_IDS)))
+        if not others:
+            return Estimate(total, exact=False, as_of=None)
+    matching, sampled = _sampled_share(query, windows, first)
+    if matching == 0:
+        # None in the sample: the list is smaller than one sampled record's share.
+        return Estimate(max(1, round(total / sampled)), exact=False, as_of=as_of, below=True)
+    return Estimate(round(total * matching / sampled), exact=False, as_of=as_of)
 
 
 def person_facets_refresh() -> int:
     """Rebuild ``person_facets`` from the golden records (one GROUP BY over persons: seconds
-    at 10M, run in the background); returns the number of combinations."""
+    at 10M, run in the background); returns the number of combinations. The summary is
+    stamped with the bulk generation read *before* the scan: a change that lands during the
+    rebuild leaves it behind, to be rebuilt again."""
     now = timezone.now()
+    generation = data_generation(PERSONS_BULK)
     rows = (
         Person.objects.golden()
         .values(*FACETS)
@@ -135,19 +188,15 @@ def person_facets_refresh() -> int:
                 batch = []
         PersonFacet.objects.bulk_create(batch)
         written += len(batch)
-    cache.set(FACETS_GENERATION_KEY, data_generation(PERSONS), None)
+    cache.set(FACETS_GENERATION_KEY, generation, None)
+    cache.delete(FACETS_REFRESH_LOCK)
     return written
 
 
-FACETS_GENERATION_KEY = "person-facets:generation"
-FACETS_REFRESH_LOCK = "person-facets:refreshing"
-# One rebuild at a time: a rebuild takes seconds at 10M persons, about a minute at 84M.
-FACETS_REFRESH_LOCK_SECONDS = 600
-
-
 def facets_are_current() -> bool:
-    """Whether the summary was built after the last bulk change of persons."""
-    return cache.get(FACETS_GENERATION_KEY) == data_generation(PERSONS)
+    """Whether the summary was built after the last bulk change of persons (an import or a
+    full scrub; a merge's few changed counts do not call for a rebuild)."""
+    return cache.get(FACETS_GENERATION_KEY) == data_generation(PERSONS_BULK)
 
 
 def facets_refresh_if_behind() -> bool:

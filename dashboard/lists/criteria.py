@@ -283,7 +283,8 @@ def _decode_cursor(cursor: str, column: str) -> tuple[Any, int]:
         value, pk = json.loads(raw)
         if isinstance(value, dict):
             value = dt.datetime.fromisoformat(value["t"])
-        if not isinstance(pk, int) or (column in ("score", "id") and not isinstance(value, int)):
+        expected = int if column in ("score", "id") else dt.datetime
+        if not isinstance(pk, int) or not isinstance(value, expected) or isinstance(value, bool):
             raise ValueError
         return value, pk
     except (ValueError, TypeError, KeyError, json.JSONDecodeError):

@@ -6,12 +6,14 @@ formula-safe cells, stored under ``exports/`` in the landing storage, audited.""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 from openpyxl import Workbook
@@ -19,7 +21,7 @@ from openpyxl import Workbook
 from cmplatform.core.models import AuditLog, Channel
 from cmplatform.core.services import audit_record
 from compliance.selectors import ChannelList, channel_export
-from dashboard.lists.criteria import CriteriaError, parse
+from dashboard.lists.criteria import CriteriaError, filtered, parse
 from dashboard.models import ListExport, SavedFilter
 from ingestion.landing import landing_storage
 
@@ -28,14 +30,40 @@ class ExportRequestError(ValueError):
     """An export that cannot be queued as asked; the message says why."""
 
 
-class _SheetWriter:
-    """``csv.writer``'s ``writerow`` for a streamed (write-only) XLSX sheet."""
+# Excel opens at most 1,048,576 rows per sheet: the header and this many records.
+XLSX_SHEET_ROWS = 1_048_575
+# A run older than this is dead (the task's hard time limit, below the broker's visibility
+# timeout of 4 h, is shorter): another delivery may take the export over.
+EXPORT_LEASE = dt.timedelta(hours=3, minutes=30)
 
-    def __init__(self, sheet: Any) -> None:
-        self.sheet = sheet
+
+class _SheetWriter:
+    """``csv.writer``'s ``writerow`` for a streamed (write-only) workbook: a new sheet, with
+    the header again, every :data:`XLSX_SHEET_ROWS` records."""
+
+    def __init__(self, book: Any, title: str, sheet_rows: int = XLSX_SHEET_ROWS) -> None:
+        self.book, self.title, self.sheet_rows = book, title, sheet_rows
+        self.header: list[Any] | None = None
+        self.sheet: Any = None
+        self.rows = 0
+        self.sheets = 0
+
+    def _new_sheet(self) -> None:
+        self.sheets += 1
+        name = self.title if self.sheets == 1 else f"{self.title} ({self.sheets})"
+        self.sheet = self.book.create_sheet(name[:31])
+        self.sheet.append(self.header)
+        self.rows = 0
 
     def writerow(self, row: Any) -> None:
+        if self.header is None:
+            self.header = list(row)
+            self._new_sheet()
+            return
+        if self.rows >= self.sheet_rows:
+            self._new_sheet()
         self.sheet.append(list(row))
+        self.rows += 1
 
 
 def _query_dict(query: str) -> QueryDict:
@@ -80,11 +108,19 @@ def list_export_create(
     return export
 
 
-def list_export_run(*, export_id: int) -> ListExport:
-    """Write a queued export. Claimed with a conditional update, so a redelivered task does
-    nothing; a failure is recorded on the export and nothing is stored."""
-    claimed = ListExport.objects.filter(pk=export_id, status=ListExport.Status.QUEUED).update(
-        status=ListExport.Status.RUNNING, started_at=timezone.now()
+def list_export_run(*, export_id: int, takeover: bool = False) -> ListExport:
+    """Write a queued export. Claimed with a conditional update, so a second delivery of the
+    task while the first runs does nothing; a redelivery after its worker died
+    (``takeover``), or any delivery once a run is older than :data:`EXPORT_LEASE`, takes a
+    RUNNING export over. A failure is recorded on the export and nothing is stored."""
+    now = timezone.now()
+    claimable = Q(status=ListExport.Status.QUEUED) | Q(
+        status=ListExport.Status.RUNNING, started_at__lt=now - EXPORT_LEASE
+    )
+    if takeover:
+        claimable |= Q(status=ListExport.Status.RUNNING)
+    claimed = ListExport.objects.filter(claimable, pk=export_id).update(
+        status=ListExport.Status.RUNNING, started_at=now
     )
     export = ListExport.objects.get(pk=export_id)
     if not claimed:
@@ -93,15 +129,13 @@ def list_export_run(*, export_id: int) -> ListExport:
         parsed, form = parse(_query_dict(export.query))
         if parsed is None:
             raise CriteriaError(form.errors.as_text())
-        from dashboard.lists.criteria import filtered
-
         result = ChannelList(channel=export.channel)
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / f"export_{export.pk}.{export.file_format}"
             if export.file_format == ListExport.Format.XLSX:
                 book = Workbook(write_only=True)
-                sheet = book.create_sheet(f"{export.channel} list")
-                channel_export(persons=filtered(parsed), result=result, writer=_SheetWriter(sheet))
+                sheets = _SheetWriter(book, f"{export.channel} list")
+                channel_export(persons=filtered(parsed), result=result, writer=sheets)
                 book.save(path)
             else:
                 with path.open("w", newline="", encoding="utf-8") as handle:

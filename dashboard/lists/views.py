@@ -64,7 +64,7 @@ def builder(request: HttpRequest) -> HttpResponse:
         "form": form,
         "list_query": list_query,
         "channels": [str(channel) for channel in Channel],
-        "saved_filters": SavedFilter.objects.order_by("name"),
+        "saved_filters": SavedFilter.objects.select_related("created_by").order_by("name"),
         "formats": ListExport.Format.choices,
     }
     if query is not None:

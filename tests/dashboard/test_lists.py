@@ -3,6 +3,7 @@ compliance gate."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import html
@@ -15,12 +16,23 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cmplatform.core.models import Address, AuditLog, Campaign, Person, Touchpoint
-from cmplatform.lib.generation import PERSONS, data_generation, data_generation_bump
+from cmplatform.lib.generation import (
+    PERSONS,
+    PERSONS_BULK,
+    data_generation,
+    data_generation_bump,
+)
 from cmplatform.lib.replica import ReplicaRouter, replica_reads
 from compliance import tags
 from dashboard.lists import counts, criteria
 from dashboard.lists.counts import FACETS_REFRESH_LOCK
-from dashboard.lists.exports import ExportRequestError, list_export_create, list_export_run
+from dashboard.lists.exports import (
+    EXPORT_LEASE,
+    ExportRequestError,
+    _SheetWriter,
+    list_export_create,
+    list_export_run,
+)
 from dashboard.models import ListExport, PersonFacet, SavedFilter
 from dashboard.tasks import person_facets_refresh_task
 from ingestion.landing import landing_storage
@@ -205,6 +217,26 @@ def test_small_lists_are_counted_exactly_and_big_ones_estimated_from_the_summary
         counts.SAMPLE_ROWS = original
 
 
+def test_a_forged_cursor_value_of_the_wrong_type_is_refused():
+    query, _ = criteria.parse(QueryDict("sort=-updated_at"))
+    assert query is not None
+    forged = base64.urlsafe_b64encode(b'["x",5]').decode().rstrip("=")
+    with pytest.raises(criteria.CriteriaError):
+        criteria.page(query, cursor=forged)
+    score_query, _ = criteria.parse(QueryDict("sort=-score"))
+    assert score_query is not None
+    forged_score = base64.urlsafe_b64encode(b"[true,5]").decode().rstrip("=")
+    with pytest.raises(criteria.CriteriaError):
+        criteria.page(score_query, cursor=forged_score)
+
+
+def test_a_filter_of_hundreds_of_zip_codes_is_saved_whole(client_as):
+    query = "zip5=" + ",".join(f"{70000 + n:05d}" for n in range(400))
+    response = client_as("operator").post("/lists/save/", {"name": "Permian ZIPs", "query": query})
+    assert response.status_code == 302
+    assert SavedFilter.objects.get(name="Permian ZIPs").query == query
+
+
 def test_estimate_labels():
     assert counts.Estimate(1_234_567, exact=False, as_of=None).label() == "≈ 1.2M"
     assert counts.Estimate(48_200, exact=False, as_of=None).label() == "≈ 48.2k"
@@ -358,15 +390,66 @@ def test_list_pages_are_cached_until_the_persons_change(client_as):
     assert [p.pk for p in rows] == [second.pk, first.pk]
 
 
-def test_finishing_an_import_starts_a_new_generation(tmp_path):
+def test_finishing_an_import_starts_a_new_generation_once_committed(
+    tmp_path, django_capture_on_commit_callbacks
+):
     from ingestion.services import import_file, import_run
 
-    before = data_generation(PERSONS)
     source = tmp_path / "leads.csv"
     source.write_text("first_name,last_name,email\nAda,Byron,ada@example.com\n")
-    batch = import_run(import_file(source).pk)
+    with django_capture_on_commit_callbacks() as callbacks:
+        batch = import_run(import_file(source).pk)
+        assert data_generation(PERSONS) == 0  # not before the commit
     assert batch.status == "COMPLETE"
-    assert data_generation(PERSONS) == before + 1
+    for callback in callbacks:
+        callback()
+    assert (data_generation(PERSONS), data_generation(PERSONS_BULK)) == (1, 1)
+    assert not counts.facets_are_current()
+
+
+def test_a_merge_changes_cached_lists_but_does_not_call_for_a_new_summary(
+    django_capture_on_commit_callbacks,
+):
+    from compliance.scrub import scrub_persons
+
+    person = person_create(state="TX")
+    counts.person_facets_refresh()
+    with django_capture_on_commit_callbacks(execute=True):
+        scrub_persons(person_ids=[person.pk])
+    assert data_generation(PERSONS) == 1
+    assert data_generation(PERSONS_BULK) == 0
+    assert counts.facets_are_current()
+
+
+def _patch_sampling(monkeypatch, **values):
+    for name, value in values.items():
+        monkeypatch.setattr(counts, name, value)
+
+
+def test_the_estimate_samples_across_the_table_not_in_index_order(monkeypatch):
+    old = timezone.now() - dt.timedelta(days=400)
+    people = [person_create(state="TX", score=index) for index in range(40)]
+    # Every second record is recent: a sample of the first rows by score would see a few.
+    for person in people[::2]:
+        Person.objects.filter(pk=person.pk).update(created_at=old)
+    counts.person_facets_refresh()
+    _patch_sampling(monkeypatch, SAMPLE_ROWS=10, WINDOWS=2, WINDOW_IDS=10, MIN_SAMPLE=5)
+    since = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
+
+    recent = counts._estimate(criteria.parse(QueryDict(f"state=TX&created_from={since}"))[0])
+    assert (recent.value, recent.exact, recent.below) == (20, False, False)
+    assert recent.label() == "≈ 20"
+    none = counts._estimate(criteria.parse(QueryDict("state=TX&score_min=100"))[0])
+    # No sampled record passes: the list is smaller than one sampled record's share (40/20).
+    assert (none.value, none.below, none.label()) == (2, True, "< 2")
+
+
+def test_without_a_summary_the_windows_scale_to_the_table(monkeypatch):
+    for index in range(40):
+        person_create(state="TX" if index % 4 else "OK", score=index)
+    _patch_sampling(monkeypatch, SAMPLE_ROWS=10, WINDOWS=2, WINDOW_IDS=10, MIN_SAMPLE=5)
+    texas = counts._estimate(criteria.parse(QueryDict("state=TX"))[0])
+    assert (texas.value, texas.exact, texas.as_of) == (30, False, None)
 
 
 def test_replica_router_sends_only_wrapped_reads_to_the_replica():
@@ -398,3 +481,44 @@ def test_a_replica_url_adds_the_replica_alias_and_its_router(tmp_path):
     assert shown.stdout.strip() == (
         "['default', 'replica'] ['cmplatform.lib.replica.ReplicaRouter'] default"
     )
+
+
+def test_a_redelivered_export_takes_over_a_run_whose_worker_died(
+    django_capture_on_commit_callbacks,
+):
+    user = user_create("exporter", "operator")
+    person = person_create(state="TX")
+    _mail_ready(person, "3 Elm St")
+    export = list_export_create(query="state=TX", channel="mail", file_format="csv", by=user)
+    ListExport.objects.filter(pk=export.pk).update(
+        status=ListExport.Status.RUNNING, started_at=timezone.now()
+    )
+    # Another delivery while the first may still run: nothing happens.
+    assert list_export_run(export_id=export.pk).status == ListExport.Status.RUNNING
+    # The broker redelivered it because the worker was lost: taken over and finished.
+    assert list_export_run(export_id=export.pk, takeover=True).status == "COMPLETE"
+
+    stale = list_export_create(query="state=TX", channel="mail", file_format="csv", by=user)
+    ListExport.objects.filter(pk=stale.pk).update(
+        status=ListExport.Status.RUNNING,
+        started_at=timezone.now() - EXPORT_LEASE - dt.timedelta(minutes=1),
+    )
+    assert list_export_run(export_id=stale.pk).exported == 1
+
+
+def test_xlsx_sheets_never_pass_excels_row_limit():
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    writer = _SheetWriter(book, "mail list", sheet_rows=2)
+    for row in (["id", "name"], [1, "a"], [2, "b"], [3, "c"], [4, "d"], [5, "e"]):
+        writer.writerow(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    saved = load_workbook(buffer, read_only=True)
+    sheets = {sheet.title: [list(r) for r in sheet.iter_rows(values_only=True)] for sheet in saved}
+    assert sheets == {
+        "mail list": [["id", "name"], [1, "a"], [2, "b"]],
+        "mail list (2)": [["id", "name"], [3, "c"], [4, "d"]],
+        "mail list (3)": [["id", "name"], [5, "e"]],
+    }
