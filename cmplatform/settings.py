@@ -44,7 +44,8 @@ SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS els
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load-balancer probes speak plain HTTP
-if env.boolean("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env.boolean("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
@@ -282,7 +283,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.string("API_THROTTLE_ANON", "30/minute"),
         "user": env.string("API_THROTTLE_USER", "600/minute"),
+        "login": env.string("API_THROTTLE_LOGIN", "10/minute"),
     },
+    # Anonymous requests are counted per the address the client-facing proxy appended to
+    # X-Forwarded-For (0 proxies: the connection's own address). Unset, DRF would count per
+    # the whole header, which a client writes freely to escape the throttle.
+    "NUM_PROXIES": env.integer("API_TRUSTED_PROXIES", 1 if BEHIND_TLS_PROXY else 0, minimum=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "cmplatform API",

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from cmplatform.lib.progress import progress_group
+from dashboard.access import READ
 
 
 class ProgressConsumer(AsyncJsonWebsocketConsumer):
     """Streams ``progress.update`` messages of one topic (``/ws/progress/<topic>/``) to a
-    signed-in user. Anonymous connections are refused."""
+    signed-in user who may read the dashboard. Anonymous connections are refused with 4401,
+    users without the read permission (no role) with 4403."""
 
     group_name: str
 
@@ -19,6 +22,9 @@ class ProgressConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
+            return
+        if not await database_sync_to_async(user.has_perm)(READ):
+            await self.close(code=4403)
             return
         self.group_name = progress_group(self.scope["url_route"]["kwargs"]["topic"])
         await self.channel_layer.group_add(self.group_name, self.channel_name)

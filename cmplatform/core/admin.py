@@ -138,7 +138,8 @@ class PersonAdmin(AuditedAdmin):
     list_filter = ("lead_status", "is_duplicate", StateFilter)
     search_fields = ("last_name_key",)  # shows the search box; the search is person_search
     search_help_text = (
-        "E-mail, phone (any format), record id, “Last, First”, “First Last” or a last-name prefix."
+        "E-mail, phone (any format), record id (#1234567), “Last, First”, “First Last” or a "
+        "last-name prefix."
     )
     raw_id_fields = ("merged_into",)
     readonly_fields = (

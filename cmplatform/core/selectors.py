@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import re
+
 from cmplatform.core.models import EmailAddress, Person, PersonQuerySet, PhoneNumber
 from cmplatform.lib.normalize import email_key, name_key, phone_to_e164
+
+# "#1234567" or "id:1234567": a record id of any length, said explicitly.
+_RECORD_ID = re.compile(r"(?:#|id:)\s*(\d+)", re.IGNORECASE)
+_LARGEST_ID = 2**63 - 1  # BigAutoField
 
 
 def person_search(*, term: str, queryset: PersonQuerySet | None = None) -> PersonQuerySet:
     """Persons matching what an operator types, always through an index:
 
-    an e-mail address (exact), a phone number in any format (exact E.164), a record id
-    (digits, shorter than a phone number), ``"Last, First"``, ``"First Last"`` (first name
-    exact, last name prefix) or a last-name prefix.
+    a record id written ``#1234567`` or ``id:1234567`` (any length), an e-mail address
+    (exact), bare digits shorter than a phone number (a record id), a phone number in any
+    format (exact E.164), ``"Last, First"``, ``"First Last"`` (first name exact, last name
+    prefix) or a last-name prefix. Bare digits of phone length are a phone number: ids that
+    long need the ``#`` or ``id:``.
     """
     persons = queryset if queryset is not None else Person.objects.all()
     term = term.strip()
     if not term:
         return persons
+    explicit_id = _RECORD_ID.fullmatch(term)
+    if explicit_id:
+        pk = int(explicit_id.group(1))
+        return persons.filter(pk=pk) if 0 < pk <= _LARGEST_ID else persons.none()
     if "@" in term:
         email_owners = EmailAddress.objects.filter(email=email_key(term)).values("person_id")
         return persons.filter(pk__in=email_owners)

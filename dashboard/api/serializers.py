@@ -148,7 +148,7 @@ class PersonDetailSerializer(PersonSerializer):
 class PersonSearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
         max_length=200,
-        help_text="An e-mail address, a phone number in any format, a record id, "
+        help_text="An e-mail address, a phone number in any format, a record id (#1234567), "
         '"Last, First", "First Last" or the start of a last name.',
     )
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -36,7 +37,12 @@ from cmplatform.lib.replica import reads_from_replica
 from compliance.services import ComplianceError, may_contact
 from dashboard.access import IMPORT, READ
 from dashboard.api import serializers as s
-from dashboard.api.access import THROTTLES, AnonThrottle, HasRequiredPermissions
+from dashboard.api.access import (
+    THROTTLES,
+    AnonThrottle,
+    HasRequiredPermissions,
+    LoginFailureThrottle,
+)
 from dashboard.api.schema import ID, criteria_parameters, responses
 from dashboard.api.tokens import api_token_issue
 from dashboard.lists import criteria
@@ -102,9 +108,11 @@ class PersonSearch(ApiView):
     @extend_schema(
         operation_id="persons_search",
         summary="Search persons",
-        description="Persons matching `q`: an e-mail address (exact), a phone number in any "
-        'format, a record id, "Last, First", "First Last" (last-name prefix) or the start of a '
-        f"last name. At most {SEARCH_ROWS} persons, golden records and duplicates alike, in "
+        description="Persons matching `q`: a record id written `#1234567` or `id:1234567`, "
+        "an e-mail address (exact), a phone number in any format, "
+        '"Last, First", "First Last" (last-name prefix) or the start of a last name. Bare '
+        "digits shorter than a phone number are a record id too; seven or more are a phone "
+        f"number. At most {SEARCH_ROWS} persons, golden records and duplicates alike, in "
         "name order.",
         parameters=[s.PersonSearchQuerySerializer],
         responses=responses({200: s.PersonSearchSerializer}, refused=True),
@@ -327,8 +335,9 @@ class ImportReport(ApiView):
         operation_id="imports_report",
         summary="Download a report of an import",
         description="`summary` (CSV: one line per chunk and a total), `errors` (CSV: every "
-        "rejected row with the reason) or `checklist` (JSON: the validation checklist). "
-        "Written when the import ends; 404 before.",
+        "rejected row with the reason; personal data: needs the import permission, and each "
+        "download is audited) or `checklist` (JSON: the validation checklist). Written when "
+        "the import ends; 404 before.",
         parameters=[
             ID,
             OpenApiParameter(
@@ -352,12 +361,22 @@ class ImportReport(ApiView):
         if kind == "errors" and not request.user.has_perm(IMPORT):
             # The rejected rows are personal data in bulk: importers only, as on the dashboard.
             raise PermissionDenied("Your role does not allow the error report.")
-        batch = get_object_or_404(ImportBatch.objects.only("pk", "reports", "status"), pk=pk)
+        batch = get_object_or_404(
+            ImportBatch.objects.only("pk", "reports", "status", "source"), pk=pk
+        )
         name = batch.reports.get(kind)
         storage = landing_storage()
         if not name or not storage.exists(name):
             raise NotFound(
                 f"Import {batch.pk} has no {kind} report yet: it is written when the import ends."
+            )
+        if kind == "errors":
+            audit_record(
+                actor=request.user,
+                origin=AuditLog.Origin.API,
+                action=AuditLog.Action.EXPORT,
+                obj=batch,
+                changes={"downloaded": name, "report": kind},
             )
         content_type, extension = REPORT_TYPES[kind]
         return FileResponse(
@@ -489,14 +508,21 @@ class SavedFilterRun(ApiView):
 
 
 class ComplianceCheck(ApiView):
-    """The point-of-use compliance decision for one person, channel and time."""
+    """The point-of-use compliance decision for one person, channel and time.
+
+    A GET that writes (every answer is stored): token authentication only, so that a page
+    on another site cannot make a signed-in browser trigger it with its session cookie.
+    """
+
+    authentication_classes = [TokenAuthentication]
 
     @extend_schema(
         operation_id="compliance_check",
         summary="May we contact this person on this channel now?",
         description="The point-of-use gate: `ALLOW`, `BLOCK` (with every tag that applies) or "
         "`DEFER` (not now: calling hours, a holiday or a frequency cap; `next_allowed_at` "
-        "says when), with the evidence. Every answer is stored.",
+        "says when), with the evidence. Every answer is stored. Token authentication only: "
+        "a browser session is not accepted here.",
         parameters=[s.ComplianceCheckQuerySerializer],
         responses=responses({200: s.ComplianceDecisionSerializer}, refused=True, found=True),
     )
@@ -546,14 +572,16 @@ class TokenObtain(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
-    throttle_classes = [AnonThrottle]
+    throttle_classes = [AnonThrottle, LoginFailureThrottle]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         operation_id="token_obtain",
         summary="Get your API token",
         description="Exchange a username and password for the user's token (created on first "
-        "use, then always the same until replaced with `manage.py api_token USER --replace`).",
+        "use, then always the same until replaced with `manage.py api_token USER --replace`). "
+        "Attempts are limited per client address, and failed ones per username: after too "
+        "many failures the username is refused (429) for a while, whatever the address.",
         auth=[],
         request=AuthTokenSerializer,
         responses={
@@ -564,7 +592,9 @@ class TokenObtain(APIView):
     )
     def post(self, request: Request) -> Response:
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            LoginFailureThrottle().failure_record(request, self)
+            raise ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         token, _created = api_token_issue(user=user, by=user, origin=AuditLog.Origin.API)
         return Response(s.TokenSerializer({"token": token.key}).data)

@@ -63,7 +63,8 @@ class UploadError(Exception):
     """An upload request that cannot be honoured; ``status`` is the HTTP status to answer
     with, ``offset`` the bytes the server holds (when known), ``code`` what went wrong:
     ``offset`` (send from the server's offset instead), ``mismatch`` (other bytes than those
-    received: another file), ``complete``, ``incomplete`` or ``invalid``."""
+    received: another file), ``complete``, ``incomplete``, ``imported`` (it became an import)
+    or ``invalid``."""
 
     def __init__(
         self,
@@ -342,8 +343,18 @@ def upload_from_file(*, user: Any, uploaded: Any) -> StagedUpload:
 
 
 def upload_discard(*, upload: StagedUpload) -> None:
-    """Remove the upload and its bytes."""
-    shutil.rmtree(upload.directory, ignore_errors=True)
+    """Remove the upload and its bytes; :class:`UploadError` (409) once its import started.
+    Under the upload's lock, as a start: a start at the same moment either ends first (the
+    discard is then refused) or no longer finds the upload."""
+    with upload_locked(upload) as current:
+        if current.batch_id is not None:
+            raise UploadError(
+                f"The upload of {current.name} became import {current.batch_id}; "
+                "it can no longer be discarded.",
+                status=409,
+                code="imported",
+            )
+        shutil.rmtree(upload.directory, ignore_errors=True)
 
 
 def upload_mark_imported(*, upload: StagedUpload, batch_id: int) -> None:

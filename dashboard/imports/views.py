@@ -5,7 +5,8 @@ Who may do what: every signed-in role reads the list, the tracker, the summary C
 validation checklist (counts, no personal data). Uploading, starting, replaying, cancelling
 and resuming need IMPORT. So does the error CSV: its rows carry the rejected values verbatim
 (names, phones, e-mails), a bulk file of personal data for the people who fix and replay
-imports. Downloads are reads and are not audited; every action is (see ``services``).
+imports. Of the downloads only the error CSV is audited (who took which personal data); every
+action is (see ``services``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from cmplatform.core.models import AuditLog
+from cmplatform.core.services import audit_record
 from cmplatform.lib.replica import reads_from_replica
 from dashboard.access import IMPORT, READ, page_requires
 from dashboard.imports import uploads
@@ -201,8 +204,11 @@ def upload_finish(request: HttpRequest, upload_id: str) -> JsonResponse:
 def upload_discard(request: HttpRequest, upload_id: str) -> HttpResponse:
     """Throw an upload away (before its import starts)."""
     staged = _user_upload(request, upload_id)
-    if staged.batch_id is None:
+    try:
         uploads.upload_discard(upload=staged)
+    except UploadError as error:
+        messages.error(request, str(error))
+    else:
         messages.success(request, f"Upload of {staged.name} discarded.")
     return redirect("dashboard:imports:upload")
 
@@ -429,9 +435,18 @@ def report(request: HttpRequest, batch_id: int, kind: str) -> Any:
 @require_GET
 @page_requires(IMPORT)
 def error_report(request: HttpRequest, batch_id: int) -> Any:
-    """The error CSV: every rejected row with its values (personal data: IMPORT only)."""
+    """The error CSV: every rejected row with its values (personal data: IMPORT only; each
+    download is audited)."""
     batch = get_object_or_404(ImportBatch, pk=batch_id)
-    return _report_response(batch, "errors", "text/csv", "errors.csv")
+    response = _report_response(batch, "errors", "text/csv", "errors.csv")
+    audit_record(
+        actor=request.user,
+        origin=AuditLog.Origin.DASHBOARD,
+        action=AuditLog.Action.EXPORT,
+        obj=batch,
+        changes={"downloaded": batch.reports["errors"], "report": "errors"},
+    )
+    return response
 
 
 # -- actions ---------------------------------------------------------------------------------

@@ -32,15 +32,26 @@ def lead_search(request: HttpRequest) -> HttpResponse:
     """Persons matching what the operator typed, golden records first; an htmx request gets
     the result table alone (live search)."""
     term = request.GET.get("q", "").strip()
-    persons = (
-        list(person_search(term=term).order_by("is_duplicate", "pk")[:RESULT_ROWS]) if term else []
-    )
+    found: list[Person] = []
+    if term:
+        # The name index's order (as the API's search): a prefix search stops after the rows
+        # it needs instead of sorting every match.
+        ordered = person_search(term=term).order_by("last_name_key", "first_name_key", "zip5", "pk")
+        found = list(ordered[: RESULT_ROWS + 1])
+    # Golden records first among the rows shown (a stable sort keeps the name order).
+    persons = sorted(found[:RESULT_ROWS], key=lambda person: person.is_duplicate)
     template = (
         "dashboard/leads/_results.html"
         if request.headers.get("HX-Request")
         else "dashboard/leads/search.html"
     )
-    return render(request, template, {"term": term, "persons": persons, "result_rows": RESULT_ROWS})
+    context = {
+        "term": term,
+        "persons": persons,
+        "has_more": len(found) > RESULT_ROWS,
+        "result_rows": RESULT_ROWS,
+    }
+    return render(request, template, context)
 
 
 @page_requires(READ)

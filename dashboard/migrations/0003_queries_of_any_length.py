@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0002_role_permissions'),
+        ("dashboard", "0002_role_permissions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='listexport',
-            name='query',
+            model_name="listexport",
+            name="query",
             field=models.TextField(),
         ),
         migrations.AlterField(
-            model_name='savedfilter',
-            name='query',
+            model_name="savedfilter",
+            name="query",
             field=models.TextField(),
         ),
     ]

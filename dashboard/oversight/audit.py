@@ -37,6 +37,9 @@ EXPORT_PAGE_ROWS = 2_000
 EXPORT_SCAN_ROWS = 50_000
 # An export stops after this many entries (the newest); narrower filters reach older ones.
 EXPORT_MAX_ROWS = 1_000_000
+# Windows an export searches through in vain (for filters no index serves) before it stops:
+# a million index entries at most, some seconds, not the whole table for a rare match.
+EXPORT_MAX_WINDOWS = 20
 
 OBJECT_INDEX = "audit_log_object_idx"
 ACTOR_INDEX = "audit_log_actor_idx"
@@ -252,27 +255,54 @@ def audit_page(
     return AuditPage(found, None, index)
 
 
-def audit_export_pages(
-    query: AuditQuery,
-    *,
-    page_rows: int = EXPORT_PAGE_ROWS,
-    scan_rows: int = EXPORT_SCAN_ROWS,
-    max_rows: int = EXPORT_MAX_ROWS,
-) -> Iterator[list[AuditLog]]:
-    """Every entry of ``query``, newest first, a keyset page at a time (memory stays flat),
-    at most ``max_rows``. Each page is read from the replica when there is one; no context
-    is held across pages, so the pages may be asked for from different threads."""
-    cursor: str | None = None
-    left = max_rows
-    while left > 0:
-        with replica_reads():
-            page = audit_page(query, cursor=cursor, rows=min(page_rows, left), scan_rows=scan_rows)
-        if page.entries:
-            left -= len(page.entries)
-            yield page.entries
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
+@dataclass
+class AuditExport:
+    """Every entry of ``query``, newest first, a keyset page at a time (iterate over it; memory
+    stays flat), at most ``max_rows``. Each page is read from the replica when there is one;
+    no context is held across pages, so the pages may be asked for from different threads.
+
+    For filters no index serves, the export stops once ``max_windows`` scan windows in all
+    were searched without filling a page, as the audit page stops at one; ``searched_to`` then
+    says how far back it searched (older entries were not looked at).
+    """
+
+    query: AuditQuery
+    page_rows: int = EXPORT_PAGE_ROWS
+    scan_rows: int = EXPORT_SCAN_ROWS
+    max_rows: int = EXPORT_MAX_ROWS
+    max_windows: int = EXPORT_MAX_WINDOWS
+    searched_to: dt.datetime | None = None
+
+    def __iter__(self) -> Iterator[list[AuditLog]]:
+        cursor: str | None = None
+        left, windows = self.max_rows, 0
+        while left > 0:
+            with replica_reads():
+                page = audit_page(
+                    self.query,
+                    cursor=cursor,
+                    rows=min(self.page_rows, left),
+                    scan_rows=self.scan_rows,
+                )
+            if page.entries:
+                left -= len(page.entries)
+                yield page.entries
+            if page.next_cursor is None:
+                return
+            if page.searched_to is not None:
+                windows += 1
+                if windows >= self.max_windows:
+                    self.searched_to = page.searched_to
+                    return
+            cursor = page.next_cursor
+
+
+def export_stop_note(searched_to: dt.datetime) -> str:
+    """The export's last line when it stopped searching at ``searched_to`` (UTC, as the rows)."""
+    return (
+        f"# searched back to {searched_to.astimezone(dt.UTC).isoformat()}; "
+        "narrow the time range to export older entries"
+    )
 
 
 EXPORT_HEADER = (

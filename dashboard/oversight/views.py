@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.core.handlers.asgi import ASGIRequest
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cmplatform.core.models import AuditLog
+from cmplatform.core.services import audit_record
 from cmplatform.lib.replica import reads_from_replica, replica_reads
 from compliance.models import Suppression
 from compliance.services import ComplianceError, suppression_review_decide
@@ -169,11 +171,15 @@ class _Line:
 
 
 def _csv_chunks(query: audit.AuditQuery) -> Iterator[str]:
-    """The CSV text of the export, one chunk per keyset page."""
+    """The CSV text of the export, one chunk per keyset page; a last line says how far back
+    it searched when it stopped before the end of the log."""
     writer = csv.writer(_Line())
     yield writer.writerow(audit.EXPORT_HEADER)
-    for page in audit.audit_export_pages(query):
+    export = audit.AuditExport(query)
+    for page in export:
         yield "".join(writer.writerow(audit.export_row(entry)) for entry in page)
+    if export.searched_to is not None:
+        yield writer.writerow([audit.export_stop_note(export.searched_to)])
 
 
 async def _async_chunks(query: audit.AuditQuery) -> AsyncIterator[str]:
@@ -191,7 +197,8 @@ async def _async_chunks(query: audit.AuditQuery) -> AsyncIterator[str]:
 @page_requires(AUDIT)
 def audit_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered audit log as CSV, newest first, streamed a keyset page at a time (at most
-    :data:`audit.EXPORT_MAX_ROWS` entries); cells are spreadsheet-safe."""
+    :data:`audit.EXPORT_MAX_ROWS` entries); cells are spreadsheet-safe. The download is
+    audited (who exported which part of the log), on the user: there is no other object."""
     form = audit.AuditFilterForm(request.GET)
     if not form.is_valid():
         errors = "; ".join(
@@ -203,6 +210,16 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
         )
     with replica_reads():
         query = audit.AuditQuery.from_form(form.cleaned_data)
+    filters = {
+        key: value for key, value in _filter_params(request, keep_rows=False) if key in form.fields
+    }
+    audit_record(
+        actor=request.user,
+        origin=AuditLog.Origin.DASHBOARD,
+        action=AuditLog.Action.EXPORT,
+        obj=cast(Model, request.user),
+        changes={"downloaded": "audit_log", "filters": filters},
+    )
     content: Iterator[str] | AsyncIterator[str] = (
         _async_chunks(query) if isinstance(request, ASGIRequest) else _csv_chunks(query)
     )

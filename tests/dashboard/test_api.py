@@ -141,6 +141,20 @@ def test_person_search_finds_by_email_phone_id_and_name(api_as):
     assert search("nobody@example.com") == []
 
 
+def test_person_search_finds_a_record_id_of_any_length_written_with_hash_or_id(api_as):
+    client = api_as("viewer")
+    person = person_create(pk=12_345_678, first_name="Ida", last_name="Long")
+
+    def search(term: str) -> list[int]:
+        response = client.get("/api/persons/", {"q": term})
+        assert response.status_code == 200
+        return [row["id"] for row in response.json()["results"]]
+
+    assert search("#12345678") == [person.pk]
+    assert search("id:12345678") == [person.pk]
+    assert search("12345678") == []  # phone length: a phone number
+
+
 def test_person_search_shows_at_most_fifty_and_says_there_are_more(api_as):
     client = api_as("viewer")
     persons = [person_create(first_name="Cy", last_name=f"Stone{n:02d}") for n in range(51)]
@@ -808,6 +822,36 @@ def test_compliance_check_of_an_unknown_person_is_404(api_as):
     assert (response.status_code, response.json()) == (400, {"person": ["This field is required."]})
 
 
+def test_compliance_check_takes_a_token_never_a_browser_session(api_as, client_as, registry_today):
+    person = person_create(state="TX")
+    params = {"person": person.pk, "channel": "mail", "at": "2026-11-24T17:00:00Z"}
+    # A signed-in browser (a page of another site could send it here with its cookie).
+    browser = client_as("operator")
+
+    refused = browser.get("/api/compliance/check/", params)
+
+    assert (refused.status_code, refused.json()) == (
+        401,
+        {"detail": "Authentication credentials were not provided."},
+    )
+    assert refused["WWW-Authenticate"] == "Token"
+    assert not ComplianceEvaluation.objects.exists()
+    # The browser still reads the other endpoints with its session.
+    assert browser.get(f"/api/persons/{person.pk}/").status_code == 200
+    answered = check(api_as("viewer"), **params)
+    assert (answered.status_code, answered.json()["decision"], answered.json()["tags"]) == (
+        200,
+        "BLOCK",
+        ["NO_CONTACT_POINT"],
+    )
+    assert ComplianceEvaluation.objects.count() == 1
+    schema = browser.get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/compliance/check/"]["get"]
+    assert operation["security"] == [{"tokenAuth": []}]
+    assert "Token authentication only" in operation["description"]
+    assert {"tokenAuth": []} in schema["paths"]["/api/persons/"]["get"]["security"]
+
+
 # --- Tokens, roles and throttles --------------------------------------------------------------
 
 
@@ -848,6 +892,33 @@ def test_api_token_command_prints_the_same_key_until_replaced_and_audits_issues(
     user.save()
     with pytest.raises(CommandError, match="inactive"):
         call_command("api_token", "integrator")
+
+
+def test_downloading_the_error_report_is_audited(api_as):
+    operator, viewer = api_as("operator"), api_as("viewer")
+    batch_id = operator.post("/api/imports/", upload(), format="multipart").json()["id"]
+    assert import_run(batch_id).status == "COMPLETE_WITH_ERRORS"
+    exports = AuditLog.objects.filter(action="export")
+    assert viewer.get(f"/api/imports/{batch_id}/reports/errors/").status_code == 403
+    summary = operator.get(f"/api/imports/{batch_id}/reports/summary/")
+    assert b"".join(summary.streaming_content).startswith(b"chunk,")
+    assert not exports.exists()
+
+    errors = operator.get(f"/api/imports/{batch_id}/reports/errors/")
+
+    assert errors.status_code == 200
+    assert b"".join(errors.streaming_content).startswith(b"row_number,")
+    entry = exports.get()
+    assert (entry.actor, entry.origin, entry.object_type, entry.object_id, entry.changes) == (
+        operator.user,
+        "api",
+        "ingestion.importbatch",
+        str(batch_id),
+        {"downloaded": ImportBatch.objects.get(pk=batch_id).reports["errors"], "report": "errors"},
+    )
+    unfinished = ImportBatch.objects.create(source="s", source_type="csv")
+    assert operator.get(f"/api/imports/{unfinished.pk}/reports/errors/").status_code == 404
+    assert exports.count() == 1
 
 
 def test_token_endpoint_exchanges_credentials_for_the_users_token(db):
@@ -981,3 +1052,58 @@ def test_password_guessing_is_throttled_per_client(db, settings):
     ]
     assert statuses == [400, 400, 429]
     assert not Token.objects.exists()
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_client_limit(db, settings):
+    # Without a proxy in front (the default here) the connection's address is the client's.
+    assert settings.REST_FRAMEWORK["NUM_PROXIES"] == 0
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "3/minute"},
+    }
+    client = APIClient()
+
+    def guess(forwarded_for: str) -> int:
+        return client.post(
+            "/api/token/",
+            {"username": "integrator", "password": "guess"},
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        ).status_code
+
+    assert [guess(f"198.51.100.{n}") for n in range(3)] == [400, 400, 429]
+
+    # Behind one proxy: the address it appended counts, not what the client wrote before it.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    cache.clear()
+    assert [guess(f"198.51.100.{n}, 203.0.113.7") for n in range(3)] == [400, 400, 429]
+    assert guess("198.51.100.1, 203.0.113.8") == 400
+    assert not Token.objects.exists()
+
+
+def test_failed_logins_are_limited_per_username_whatever_the_address(db, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100/minute", "user": "100/minute", "login": "2/minute"},
+    }
+    user_create("integrator", "viewer", password="correct-Horse-battery-9")
+    client = APIClient()
+
+    def login(username: str, password: str, address: str) -> Any:
+        return client.post(
+            "/api/token/", {"username": username, "password": password}, REMOTE_ADDR=address
+        )
+
+    # Successful logins are not counted.
+    assert [
+        login("integrator", "correct-Horse-battery-9", f"192.0.2.{n}").status_code for n in range(3)
+    ] == [200, 200, 200]
+    statuses = [login("integrator", f"guess{n}", f"198.51.100.{n}").status_code for n in range(2)]
+    statuses.append(login(" Integrator", "guess2", "198.51.100.2").status_code)
+    assert statuses == [400, 400, 429]
+    # Until the failures age out, even the right password is refused for this username.
+    refused = login("integrator", "correct-Horse-battery-9", "192.0.2.50")
+    assert refused.status_code == 429
+    assert refused.json()["detail"].startswith("Request was throttled. Expected available in ")
+    assert 0 < int(refused["Retry-After"]) <= 60
+    # Another username has a budget of its own.
+    assert login("someone-else", "guess", "192.0.2.51").status_code == 400

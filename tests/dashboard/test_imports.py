@@ -563,6 +563,66 @@ def test_a_failed_import_resumes_after_its_last_chunk(
 # -- access ----------------------------------------------------------------------------------
 
 
+def test_downloading_the_error_csv_is_audited(
+    client_as: Any, django_capture_on_commit_callbacks: Any, run_tasks_here: None
+) -> None:
+    client = client_as("operator")
+    batch = completed_import(client, django_capture_on_commit_callbacks)
+    exports = AuditLog.objects.filter(action=AuditLog.Action.EXPORT)
+    summary = client.get(url("report", batch.pk, "summary"))
+    assert b"".join(summary.streaming_content).startswith(b"chunk,")
+    assert not exports.exists()
+
+    errors = client.get(url("error_report", batch.pk))
+
+    assert errors.status_code == 200
+    assert b"".join(errors.streaming_content).startswith(b"row_number,")
+    entry = exports.get()
+    assert (entry.actor, entry.origin, entry.object_type, entry.object_id, entry.changes) == (
+        client.user,
+        AuditLog.Origin.DASHBOARD,
+        "ingestion.importbatch",
+        str(batch.pk),
+        {"downloaded": batch.reports["errors"], "report": "errors"},
+    )
+    # No report yet: nothing downloaded, nothing audited.
+    unfinished = ImportBatch.objects.create(source="leads", source_type="csv")
+    assert client.get(url("error_report", unfinished.pk)).status_code == 404
+    assert exports.count() == 1
+
+
+def test_an_upload_that_became_an_import_is_not_discarded(
+    client_as: Any, django_capture_on_commit_callbacks: Any, staging_area: Path
+) -> None:
+    client = client_as("operator")
+    upload_id = upload_in_parts(client)
+    # Read before the import starts, as a discard request racing the start would have.
+    seen = uploads.upload_get(upload_id=upload_id, user=client.user)
+    _response, batch, _callbacks = start_import(
+        client, upload_id, django_capture_on_commit_callbacks
+    )
+
+    with pytest.raises(uploads.UploadError) as refused:
+        uploads.upload_discard(upload=seen)
+
+    message = f"The upload of leads.csv became import {batch.pk}; it can no longer be discarded."
+    assert (str(refused.value), refused.value.status, refused.value.code) == (
+        message,
+        409,
+        "imported",
+    )
+    assert (staging_area / upload_id / "meta.json").exists()
+    page = client.post(url("upload_discard", upload_id), follow=True)
+    assert message in page.content.decode()
+    again = client.post(url("start", upload_id), start_data_after_start(upload_id))
+    assert again["Location"] == url("detail", batch.pk)
+    # Before its import starts an upload is discarded whole.
+    other = upload_in_parts(client, name="other.csv")
+    page = client.post(url("upload_discard", other), follow=True)
+    assert "Upload of other.csv discarded." in page.content.decode()
+    assert not (staging_area / other).exists()
+
+
 def test_a_viewer_reads_but_may_not_upload_start_replay_or_cancel(
     client_as: Any,
     django_capture_on_commit_callbacks: Any,

@@ -633,6 +633,74 @@ def test_live_search_answers_htmx_with_the_results_alone(
     assert [p.pk for p in response.context["persons"]] == [lead.first.pk]
 
 
+def test_search_reads_the_name_index_order_and_shows_golden_records_first(
+    client_as: Callable[[str], Client],
+) -> None:
+    # Stoneaa, Stoneab … Stoneby, created in reverse name order: the name index's order is not
+    # the order of the ids.
+    stones = {
+        n: person_create(first_name="Cy", last_name=f"Stone{chr(97 + n // 26)}{chr(97 + n % 26)}")
+        for n in range(50, -1, -1)
+    }
+    Person.objects.filter(pk=stones[3].pk).update(
+        is_duplicate=True, is_original=False, merged_into=stones[4]
+    )
+    viewer = client_as("viewer")
+
+    with CaptureQueriesContext(connection) as captured:
+        response = viewer.get(reverse("dashboard:leads:search"), {"q": "stone"})
+
+    # The first 50 names (all but Stoneby), golden records first, each part in name order.
+    assert [p.pk for p in response.context["persons"]] == [
+        *(stones[n].pk for n in range(50) if n != 3),
+        stones[3].pk,
+    ]
+    assert response.context["has_more"] is True
+    assert 'data-testid="lead-results-more"' in response.content.decode()
+    searches = [
+        query["sql"].replace('"', "").replace("`", "")
+        for query in captured.captured_queries
+        if "FROM persons" in query["sql"].replace('"', "").replace("`", "")
+    ]
+    assert len(searches) == 1
+    assert searches[0].endswith(
+        "ORDER BY persons.last_name_key ASC, persons.first_name_key ASC, persons.zip5 ASC, "
+        "persons.id ASC LIMIT 51"
+    )
+    exact = viewer.get(reverse("dashboard:leads:search"), {"q": "Stoneah"})
+    assert [p.pk for p in exact.context["persons"]] == [stones[7].pk]
+    assert exact.context["has_more"] is False
+    assert 'data-testid="lead-results-more"' not in exact.content.decode()
+
+
+def test_search_finds_a_record_id_of_any_length_written_with_hash_or_id(
+    client_as: Callable[[str], Client],
+) -> None:
+    long_id = person_create(pk=12_345_678, first_name="Ida", last_name="Long")
+    short_id = person_create(pk=42, first_name="Sid", last_name="Short")
+    phone_create(short_id, "(432) 555-0100", "+14325550100")
+    viewer = client_as("viewer")
+
+    def found(term: str) -> list[int]:
+        response = viewer.get(reverse("dashboard:leads:search"), {"q": term})
+        assert response.status_code == 200
+        return [p.pk for p in response.context["persons"]]
+
+    assert found("#12345678") == [long_id.pk]
+    assert found("id:12345678") == [long_id.pk]
+    assert found(" ID: 12345678 ") == [long_id.pk]
+    assert found("# 42") == [short_id.pk]
+    assert found("id:42") == [short_id.pk]
+    assert found("42") == [short_id.pk]
+    # Bare digits of phone length stay a phone number.
+    assert found("12345678") == []
+    assert found("4325550100") == [short_id.pk]
+    assert found("#99999999") == []
+    assert found("#" + "9" * 30) == []
+    page = viewer.get(reverse("dashboard:leads:search")).content.decode()
+    assert 'E-mail, phone, record id (#1234567), "Last, First" or last name' in page
+
+
 def test_a_phone_without_sources_is_shown_without_origins(
     client_as: Callable[[str], Client],
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
+import functools
 import io
 import itertools
 import json
@@ -39,6 +40,7 @@ AUDIT = reverse("dashboard:oversight:audit")
 EXPORT = reverse("dashboard:oversight:audit-export")
 # Sunday 1 March 2026, 12:00 UTC (06:00 in Chicago, the display time zone, still on CST).
 T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+HOUR = dt.timedelta(hours=1)
 DAY_AROUND = {"since": "2026-02-28T00:00:00+00:00", "before": "2026-03-02T00:00:00+00:00"}
 
 
@@ -701,7 +703,7 @@ def test_export_walks_keyset_pages_and_stops_at_its_cap(
         for m in range(1, 6)
     ]
     query = audit.AuditQuery(since=T0 - dt.timedelta(days=1), before=T0 + dt.timedelta(days=1))
-    pages = list(audit.audit_export_pages(query, page_rows=2))
+    pages = list(audit.AuditExport(query, page_rows=2))
     expected = [formula_history["second"].pk, formula_history["first"].pk, *(e.pk for e in extra)]
     assert [[entry.pk for entry in page] for page in pages] == [
         expected[0:2],
@@ -709,8 +711,66 @@ def test_export_walks_keyset_pages_and_stops_at_its_cap(
         expected[4:6],
         expected[6:7],
     ]
-    capped = list(audit.audit_export_pages(query, page_rows=2, max_rows=5))
+    capped = list(audit.AuditExport(query, page_rows=2, max_rows=5))
     assert [entry.pk for page in capped for entry in page] == expected[:5]
+
+
+def test_an_export_stops_after_its_scan_windows_and_says_how_far_back_it_searched(
+    client_as: Callable, history: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    updates = audit.AuditQuery(
+        action="update",
+        since=dt.datetime(2026, 2, 28, tzinfo=UTC),
+        before=dt.datetime(2026, 3, 2, tzinfo=UTC),
+    )
+
+    def exported(query: audit.AuditQuery, max_windows: int) -> tuple[list[list[int]], Any]:
+        export = audit.AuditExport(query, page_rows=5, scan_rows=2, max_windows=max_windows)
+        pages = [[entry.pk for entry in page] for page in export]
+        return pages, export.searched_to
+
+    # Windows of two entries: e7 e6 | e5 e4 | e3 e2 | e1; none fills a page of five.
+    e7, e4, e1 = pks(history, "e7"), pks(history, "e4"), pks(history, "e1")
+    assert exported(updates, 2) == ([e7, e4], T0 + 3 * HOUR)
+    assert exported(updates, 3) == ([e7, e4], T0 + HOUR)
+    assert exported(updates, 4) == ([e7, e4, e1], None)
+    # A filter the index serves reads matches only: no window, no stop.
+    of_alice = audit.AuditQuery(user_id=history["alice"].pk, since=updates.since)
+    assert exported(of_alice, 1) == ([pks(history, "e7", "e6", "e3", "e1")], None)
+
+    monkeypatch.setattr(
+        audit, "AuditExport", functools.partial(audit.AuditExport, scan_rows=2, max_windows=2)
+    )
+    response = client_as("viewer").get(EXPORT, {"action": "update", **DAY_AROUND})
+    rows = export_rows(b"".join(response.streaming_content).decode())
+    assert [row[1] for row in rows[1:-1]] == [str(pk) for pk in pks(history, "e7", "e4")]
+    assert rows[-1] == [
+        "# searched back to 2026-03-01T15:00:00+00:00; "
+        "narrow the time range to export older entries"
+    ]
+
+
+def test_an_audit_log_export_is_itself_audited_with_its_filters(
+    client_as: Callable, history: dict[str, Any]
+) -> None:
+    viewer = client_as("viewer")
+
+    response = viewer.get(
+        EXPORT, {"action": "update", "origin": "", "rows": "5", "other": "x", **DAY_AROUND}
+    )
+
+    assert response.status_code == 200
+    entry = AuditLog.objects.get(action="export", object_type="auth.user")
+    assert (entry.actor, entry.origin, entry.object_id, entry.changes) == (
+        viewer.user,
+        "dashboard",
+        str(viewer.user.pk),
+        {"downloaded": "audit_log", "filters": {"action": "update", **DAY_AROUND}},
+    )
+    # Refused filters export nothing and audit nothing.
+    refused = viewer.get(EXPORT, {"since": "2026-03-02T00:00", "before": "2026-03-01T00:00"})
+    assert refused.status_code == 400
+    assert AuditLog.objects.filter(action="export", object_type="auth.user").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -728,8 +788,21 @@ def test_export_streams_asynchronously_under_asgi(monkeypatch: pytest.MonkeyPatc
 
     is_async, content = asyncio.run(download())
     assert is_async
+    # The export's own audit entry is the newest of the user's.
+    exported = AuditLog.objects.get(action="export")
     assert export_rows(content) == [
         list(audit.EXPORT_HEADER),
+        [
+            exported.occurred_at.astimezone(UTC).isoformat(),
+            str(exported.pk),
+            "async-viewer",
+            "dashboard",
+            "export",
+            "auth.user",
+            str(viewer.pk),
+            "async-viewer",
+            '{"downloaded":"audit_log","filters":{"user":"async-viewer"}}',
+        ],
         [
             "2026-03-01T12:00:00+00:00",
             str(entry.pk),

@@ -7,6 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
 from cmplatform.asgi import application
@@ -63,6 +64,21 @@ def test_anonymous_connection_is_refused():
         return connected, code
 
     assert run(scenario()) == (False, 4401)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_user_without_a_role_is_refused():
+    user = get_user_model().objects.create_user("no-role", password="correct-Horse-battery-9")
+
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            URLRouter(websocket_urlpatterns), "/ws/progress/import.1/"
+        )
+        communicator.scope["user"] = user
+        connected, code = await communicator.connect()
+        return connected, code
+
+    assert run(scenario()) == (False, 4403)
 
 
 def test_foreign_origin_is_refused_by_the_asgi_application():

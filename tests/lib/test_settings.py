@@ -127,3 +127,44 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def trusted_proxies(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """The API's ``NUM_PROXIES`` as the settings resolve it (proxy variables unset unless
+    given)."""
+    environment = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV_KEYS}
+    environment.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "cmplatform.settings",
+            "CMP_VAR_DIR": str(tmp_path),
+            "SECRET_KEY": "k" * 50,
+            "BEHIND_TLS_PROXY": "",
+            "API_TRUSTED_PROXIES": "",
+            **variables,
+        }
+    )
+    script = "from django.conf import settings; print(settings.REST_FRAMEWORK['NUM_PROXIES'])"
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_api_trusts_as_many_forwarding_proxies_as_configured(tmp_path):
+    def resolved(**variables: str) -> str:
+        result = trusted_proxies(tmp_path, **variables)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert resolved() == "0"
+    assert resolved(BEHIND_TLS_PROXY="true") == "1"
+    assert resolved(BEHIND_TLS_PROXY="true", API_TRUSTED_PROXIES="2") == "2"
+    assert resolved(BEHIND_TLS_PROXY="true", API_TRUSTED_PROXIES="0") == "0"
+    result = trusted_proxies(tmp_path, API_TRUSTED_PROXIES="-1")
+    assert result.returncode != 0
+    assert "API_TRUSTED_PROXIES=-1 is below 0" in result.stderr

@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0007_audit_export_action'),
+        ("core", "0007_audit_export_action"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['state', 'score'], name='persons_state_score_idx'),
+            model_name="person",
+            index=models.Index(fields=["state", "score"], name="persons_state_score_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['score'], name='persons_score_idx'),
+            model_name="person",
+            index=models.Index(fields=["score"], name="persons_score_idx"),
         ),
     ]

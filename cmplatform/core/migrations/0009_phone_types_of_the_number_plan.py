@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0008_priority_list_score_indexes'),
+        ("core", "0008_priority_list_score_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='phonenumber',
-            name='phone_type',
-            field=models.CharField(choices=[('mobile', 'Mobile'), ('fixed_or_mobile', 'Fixed line or mobile'), ('landline', 'Landline'), ('voip', 'VoIP'), ('toll_free', 'Toll-free'), ('premium', 'Premium rate'), ('unknown', 'Unknown')], default='unknown', max_length=16),
+            model_name="phonenumber",
+            name="phone_type",
+            field=models.CharField(
+                choices=[
+                    ("mobile", "Mobile"),
+                    ("fixed_or_mobile", "Fixed line or mobile"),
+                    ("landline", "Landline"),
+                    ("voip", "VoIP"),
+                    ("toll_free", "Toll-free"),
+                    ("premium", "Premium rate"),
+                    ("unknown", "Unknown"),
+                ],
+                default="unknown",
+                max_length=16,
+            ),
         ),
     ]
