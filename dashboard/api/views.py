@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.http import FileResponse, HttpRequest, JsonResponse, QueryDict
@@ -390,6 +391,21 @@ class ImportReport(ApiView):
 # --- Priority lists ---------------------------------------------------------------------------
 
 
+def _refuse_empty_typed(params: QueryDict) -> None:
+    """An API caller leaves a number, date or campaign criterion out rather than sending it
+    empty (a browser form sends every field; the schema says these hold a value)."""
+    typed = (forms.IntegerField, forms.DateField, forms.ModelChoiceField)
+    fields = criteria.ListCriteriaForm().fields
+    empty = sorted(
+        name
+        for name, values in params.lists()
+        if isinstance(fields.get(name), typed) and any(value == "" for value in values)
+    )
+    if empty:
+        message = ["Give a value or leave the parameter out."]
+        raise ValidationError(dict.fromkeys(empty, message))
+
+
 def _list_page(
     request: Request, query: criteria.ListQuery, list_query: str, *, criteria_in_url: bool
 ) -> Response:
@@ -459,6 +475,7 @@ class ListRun(ApiView):
     )
     @reads_from_replica
     def get(self, request: Request) -> Response:
+        _refuse_empty_typed(request.query_params)
         query, form = criteria.parse(request.query_params)
         if query is None:
             raise _refused(form.errors)

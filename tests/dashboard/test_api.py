@@ -625,6 +625,14 @@ def test_ad_hoc_list_pages_walk_every_golden_record_once(api_as):
         ({"rows": "0"}, {"rows": ["Ensure this value is greater than or equal to 1."]}),
         # The last day of the calendar has no next day to end its range (was a 500).
         ({"created_to": "9999-12-31"}, {"created_to": ["Give a date from 1900 to 2999."]}),
+        # An empty number or date is an API caller's mistake, not "any" (a form's blank field).
+        (
+            {"call_last_touch_before": "", "score_min": ""},
+            {
+                "call_last_touch_before": ["Give a value or leave the parameter out."],
+                "score_min": ["Give a value or leave the parameter out."],
+            },
+        ),
         (
             {"cursor": "bm90IGEgY3Vyc29y"},
             {"cursor": ["The page cursor is not valid; start again from the first page."]},
