@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
 from django.http import QueryDict
@@ -205,12 +205,18 @@ def _touch_count(channel: str) -> Any:
         counted = queryset.order_by().values("channel").annotate(n=Count("pk")).values("n")
         return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
-    touches = Touchpoint.objects.filter(channel=channel)
-    own = count(touches.filter(person_id=OuterRef("pk")))
-    duplicates = count(
-        touches.filter(person__merged_into_id=OuterRef("pk"), person__is_duplicate=True)
+    own = count(Touchpoint.objects.filter(channel=channel, person_id=OuterRef("pk")))
+    # Driven from the duplicates (``merged_into`` index), each counted on its own index: a
+    # join of touchpoints to persons here let MariaDB scan a channel's touchpoints per row.
+    duplicates = (
+        Person.objects.filter(merged_into_id=OuterRef("pk"), is_duplicate=True)
+        .order_by()
+        .annotate(n=count(Touchpoint.objects.filter(channel=channel, person_id=OuterRef("pk"))))
+        .values("merged_into_id")
+        .annotate(total=Sum("n"))
+        .values("total")
     )
-    return own + duplicates
+    return own + Coalesce(Subquery(duplicates, output_field=IntegerField()), Value(0))
 
 
 def filtered(query: ListQuery) -> QuerySet[Person]:
