@@ -189,8 +189,11 @@ def _cluster_exists(queryset: QuerySet[Any]) -> Q:
     semi-join that materializes the whole sub-query (10 s at 10M persons), while a scalar
     sub-query stays a per-row index look-up, done only for the rows the page walks."""
     own = queryset.filter(person_id=OuterRef("pk")).order_by().values("pk")[:1]
+    # Driven from the duplicates (``merged_into`` index), each looked up on its own index: a
+    # join of the rows to persons let MariaDB scan the rows (a channel's touchpoints) per row.
     duplicates = (
-        queryset.filter(person__merged_into_id=OuterRef("pk"), person__is_duplicate=True)
+        Person.objects.filter(merged_into_id=OuterRef("pk"), is_duplicate=True)
+        .filter(IsNull(Subquery(own), False))
         .order_by()
         .values("pk")[:1]
     )
