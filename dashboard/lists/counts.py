@@ -2,22 +2,25 @@
 
 The facet columns (state, county, lead status, channel statuses) are counted from
 ``person_facets``, a summary rebuilt in the background after imports and scrubs. The other
-criteria are estimated on a sample: the first :data:`SAMPLE_ROWS` golden records of the facet
-criteria (one bounded index range) are checked against the whole filter, and the share that
-passes scales the facet count. A facet count within the sample is exact. Every figure says
-whether it is exact or an estimate, and how old its summary is.
+criteria are estimated on a sample: the golden records of the facet criteria found first in
+primary-key windows spread over the table (bounded range scans, a few thousand records) are
+checked against the whole filter, and the share that passes scales the facet count. A facet
+part smaller than :data:`SAMPLE_ROWS` is counted exactly. Every figure says whether it is
+exact or an estimate, and how old its summary is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cmplatform.core.models import Person
@@ -27,9 +30,14 @@ from dashboard.models import PersonFacet
 
 # Fewer golden records than this in the facet part: counted exactly (that many rows at most).
 SAMPLE_ROWS = 2_000
-# The estimate's sample: primary-key windows spread over the table (50k rows read at most).
+# The estimate's sample: primary-key windows spread over the table (50k rows read at most),
+# of which the first WINDOW_SAMPLE records of the facet part in each window are tested against
+# the whole filter (2,000 at most: the per-record sub-queries of touch and contact-point
+# criteria cost ~0.02 ms each, and a sample of 2,000 puts a 10 % share within ±1.3 points 19
+# times in 20).
 WINDOWS = 10
 WINDOW_IDS = 5_000
+WINDOW_SAMPLE = 200
 # A sample thinner than this falls back to the facet part's first rows.
 MIN_SAMPLE = 100
 FACETS = ("state", "county", "lead_status", *(f"{channel}_status" for channel in CHANNELS))
@@ -103,30 +111,42 @@ def estimate(query: ListQuery) -> Estimate:
     return result
 
 
-def _id_windows() -> Q:
-    """:data:`WINDOWS` primary-key windows of :data:`WINDOW_IDS` ids spread evenly over the
-    persons: a sample no index order biases (first rows by score or by date would be), read
-    by primary-key range scans of at most ``WINDOWS * WINDOW_IDS`` rows."""
+def _window_bounds() -> tuple[int, list[tuple[int, int]]]:
+    """The persons' primary-key span and :data:`WINDOWS` half-open windows of
+    :data:`WINDOW_IDS` ids spread evenly over it (one window when the table is smaller): a
+    sample no index order biases (first rows by score or by date would be)."""
     bounds = Person.objects.aggregate(low=Min("pk"), high=Max("pk"))
     low, high = bounds["low"] or 0, bounds["high"] or 0
     span = high - low + 1
     if span <= WINDOWS * WINDOW_IDS:
-        return Q(pk__gte=low, pk__lte=high)
-    windows = Q()
-    for index in range(WINDOWS):
-        start = low + (span - WINDOW_IDS) * index // (WINDOWS - 1)
-        windows |= Q(pk__gte=start, pk__lt=start + WINDOW_IDS)
-    return windows
+        return span, [(low, high + 1)]
+    starts = (low + (span - WINDOW_IDS) * index // (WINDOWS - 1) for index in range(WINDOWS))
+    return span, [(start, start + WINDOW_IDS) for start in starts]
 
 
-def _sampled_share(query: ListQuery, span_sample: Q, first: list[int]) -> tuple[int, int]:
+def _window_sample(facet_persons: QuerySet[Person], windows: list[tuple[int, int]]) -> list[int]:
+    """The first :data:`WINDOW_SAMPLE` ids of the facet part in each window (primary-key range
+    scans that stop there), the records the whole filter is then tested on."""
+    found: list[int] = []
+    for start, end in windows:
+        in_window = facet_persons.filter(pk__gte=start, pk__lt=end).order_by("pk")
+        found += in_window.values_list("pk", flat=True)[:WINDOW_SAMPLE]
+    return found
+
+
+def _any_window(windows: list[tuple[int, int]]) -> Q:
+    return reduce(operator.or_, (Q(pk__gte=start, pk__lt=end) for start, end in windows))
+
+
+def _sampled_share(
+    query: ListQuery, windows: list[tuple[int, int]], first: list[int]
+) -> tuple[int, int]:
     """(matching, sampled): how many of a sample of the facet part pass the whole filter."""
-    facet_persons = Person.objects.golden().filter(**_facet_filter(query))
-    sampled = facet_persons.filter(span_sample).count()
-    if sampled >= MIN_SAMPLE:
-        return filtered(query).filter(span_sample).count(), sampled
-    # The windows hold too few of a rare facet part: its first rows in index order instead.
-    return filtered(query).filter(pk__in=first).count(), len(first)
+    sample = _window_sample(Person.objects.golden().filter(**_facet_filter(query)), windows)
+    if len(sample) < MIN_SAMPLE:
+        # The windows hold too few of a rare facet part: its first rows in index order instead.
+        sample = first
+    return filtered(query).filter(pk__in=sample).count(), len(sample)
 
 
 def _estimate(query: ListQuery) -> Estimate:
@@ -144,15 +164,14 @@ def _estimate(query: ListQuery) -> Estimate:
     others = _has_other_criteria(query)
     if as_of is not None and not others:
         return Estimate(int(facets["persons"] or 0), exact=False, as_of=as_of)
-    windows = _id_windows()
+    span, windows = _window_bounds()
     if as_of is not None:
         total = int(facets["persons"] or 0)
     else:
         # No summary yet (it is being built): scale the windows' share of the persons.
-        bounds = Person.objects.aggregate(low=Min("pk"), high=Max("pk"))
-        span = (bounds["high"] or 0) - (bounds["low"] or 0) + 1
-        in_windows = facet_persons.filter(windows).count()
-        total = max(len(first), round(in_windows * span / min(span, WINDOWS * WINDOW_IDS)))
+        in_windows = facet_persons.filter(_any_window(windows)).count()
+        read = sum(end - start for start, end in windows)
+        total = max(len(first), round(in_windows * span / read))
         if not others:
             return Estimate(total, exact=False, as_of=None)
     matching, sampled = _sampled_share(query, windows, first)

@@ -444,6 +444,21 @@ def test_the_estimate_samples_across_the_table_not_in_index_order(monkeypatch):
     assert (none.value, none.below, none.label()) == (2, True, "< 2")
 
 
+def test_the_whole_filter_is_tested_on_the_first_records_of_each_window_only(monkeypatch):
+    old = timezone.now() - dt.timedelta(days=400)
+    people = [person_create(state="TX", score=index) for index in range(40)]
+    for person in people[::2]:
+        Person.objects.filter(pk=person.pk).update(created_at=old)
+    counts.person_facets_refresh()
+    _patch_sampling(
+        monkeypatch, SAMPLE_ROWS=10, WINDOWS=2, WINDOW_IDS=10, WINDOW_SAMPLE=3, MIN_SAMPLE=5
+    )
+    since = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
+    recent = counts._estimate(criteria.parse(QueryDict(f"state=TX&created_from={since}"))[0])
+    # Records 0-2 and 30-32 are sampled; 1 and 31 are recent: 2 of 6 of 40.
+    assert (recent.value, recent.exact) == (13, False)
+
+
 def test_without_a_summary_the_windows_scale_to_the_table(monkeypatch):
     for index in range(40):
         person_create(state="TX" if index % 4 else "OK", score=index)
