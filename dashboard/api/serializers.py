@@ -423,6 +423,12 @@ class ListPageSerializer(serializers.Serializer):
     results = PersonSerializer(many=True)
     next_cursor = serializers.CharField(allow_null=True, help_text="null on the last page.")
     next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
+    searched = serializers.IntegerField(
+        allow_null=True,
+        help_text="Set when the criteria match few records: the page searched this many "
+        "records in sort order after the cursor without filling up; `results` are every match "
+        "among them and `next` searches further. null on a full page or the last.",
+    )
 
 
 # --- Compliance -------------------------------------------------------------------------------

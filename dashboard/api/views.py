@@ -432,6 +432,7 @@ def _list_page(
                 "results": page.rows,
                 "next_cursor": page.next_cursor,
                 "next": next_url,
+                "searched": page.searched,
             }
         ).data
     )

@@ -2,11 +2,11 @@
 
 A list is golden records only, filtered on columns of ``persons`` (each equality filter a
 prefix of an index that ends in the sort column) and on per-channel touch facts and contact
-points through correlated ``EXISTS``/``COUNT`` sub-queries on the person-leading indexes of
+points through correlated sub-queries (look-ups) on the person-leading indexes of
 ``touchpoints``, ``phone_numbers``, ``email_addresses`` and ``addresses``. A golden record's
 touches and contact points are its own and its duplicates' (found through the
 ``merged_into`` index). Pages are keyset pages on ``(sort column, id)``: page 1,000 costs what
-page 1 costs.
+page 1 costs; a page of rare look-up matches searches a bounded window (:func:`page`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
@@ -33,6 +34,7 @@ from cmplatform.core.models import (
     PhoneNumber,
     Touchpoint,
 )
+from cmplatform.lib.time_limit import TimeLimitExceeded, read_time_limit
 from compliance.models import Tag
 
 PAGE_ROWS = 50
@@ -224,6 +226,11 @@ def _touch_count(channel: str) -> Any:
 
 def filtered(query: ListQuery) -> QuerySet[Person]:
     """The golden records ``query`` selects, unordered."""
+    return _with_look_ups(query, _on_columns(query))
+
+
+def _on_columns(query: ListQuery) -> QuerySet[Person]:
+    """The golden records the criteria on columns of ``persons`` select (index ranges)."""
     data = query.data
     persons = Person.objects.golden()
     if data.get("state"):
@@ -246,6 +253,30 @@ def filtered(query: ListQuery) -> QuerySet[Person]:
         if data.get(f"{name}_to"):
             end = _day_start(data[f"{name}_to"] + dt.timedelta(days=1))
             persons = persons.filter(**{f"{field}__lt": end})
+    for channel in CHANNELS:
+        status = data.get(f"{channel}_status")
+        if status:
+            persons = persons.filter(
+                **{f"{channel}_status": "" if status == "UNCHECKED" else status}
+            )
+    return persons
+
+
+def has_look_ups(query: ListQuery) -> bool:
+    """Whether ``query`` has criteria checked by a look-up per record (campaign, contact
+    points, touches): a page of them walks the records in sort order until it fills."""
+    data = query.data
+    keys = ["campaign", "has_phone", "has_email", "has_address"]
+    for channel in CHANNELS:
+        keys += [f"{channel}_last_touch_{end}" for end in ("before", "after")]
+        keys += [f"{channel}_touches_{end}" for end in ("min", "max")]
+    return any(data.get(key) not in (None, "") for key in keys)
+
+
+def _with_look_ups(query: ListQuery, persons: QuerySet[Person]) -> QuerySet[Person]:
+    """``persons`` narrowed by the criteria checked per record through correlated
+    sub-queries."""
+    data = query.data
     if data.get("campaign"):
         persons = persons.filter(
             _cluster_exists(Touchpoint.objects.filter(campaign_id=data["campaign"].pk))
@@ -261,11 +292,6 @@ def filtered(query: ListQuery) -> QuerySet[Person]:
         elif data.get(name) == "no":
             persons = persons.exclude(_cluster_exists(rows))
     for channel in CHANNELS:
-        status = data.get(f"{channel}_status")
-        if status:
-            persons = persons.filter(
-                **{f"{channel}_status": "" if status == "UNCHECKED" else status}
-            )
         touches = Touchpoint.objects.filter(channel=channel)
         before = data.get(f"{channel}_last_touch_before")
         if before:
@@ -312,30 +338,76 @@ def _decode_cursor(cursor: str, column: str) -> tuple[Any, int]:
 
 @dataclass
 class Page:
-    """One keyset page: the rows and the cursor of the next page (``None`` on the last)."""
+    """One keyset page: the rows and the cursor of the next page (``None`` on the last).
+
+    ``searched`` is set when the page stopped at the end of a search window without filling
+    up: that many records in sort order were searched after the cursor, ``rows`` are all the
+    matches among them and ``next_cursor`` continues after the window."""
 
     rows: list[Person]
     next_cursor: str | None
+    searched: int | None = None
+
+
+def _after(cursor: str, column: str, descending: bool) -> Q:
+    value, pk = _decode_cursor(cursor, column)
+    if column == "id":
+        return Q(pk__lt=pk) if descending else Q(pk__gt=pk)
+    if descending:
+        return Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lt": pk})
+    return Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk})
+
+
+def _up_to(value: Any, pk: int, column: str, descending: bool) -> Q:
+    """The records at or before ``(value, pk)`` in sort order."""
+    if column == "id":
+        return Q(pk__gte=pk) if descending else Q(pk__lte=pk)
+    if descending:
+        return Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gte": pk})
+    return Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lte": pk})
 
 
 def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) -> Page:
-    """One page of the list in ``query.sort`` order, after ``cursor``."""
+    """One page of the list in ``query.sort`` order, after ``cursor``.
+
+    Criteria on columns are index ranges; look-up criteria (campaign, contact points,
+    touches) are checked record by record while the sort index is walked, so a rare
+    combination could walk a whole index. Such a page gets ``DASHBOARD_LIST_WALK_MS`` to fill
+    up; past that it searches the next ``DASHBOARD_LIST_WINDOW_ROWS`` records in sort order
+    only and says so (:attr:`Page.searched`), its cursor continuing after them."""
     column, descending = SORTS[query.sort]
-    persons = filtered(query)
+    on_columns = _on_columns(query)
     if cursor:
-        value, pk = _decode_cursor(cursor, column)
-        if column == "id":
-            after = Q(pk__lt=pk) if descending else Q(pk__gt=pk)
-        elif descending:
-            after = Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lt": pk})
-        else:
-            after = Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk})
-        persons = persons.filter(after)
+        on_columns = on_columns.filter(_after(cursor, column, descending))
     order = [f"-{column}", "-pk"] if descending else [column, "pk"]
     if column == "id":
         order = order[:1]
     limit = max(1, min(rows, MAX_PAGE_ROWS))
-    found = list(persons.order_by(*order)[: limit + 1])
+    persons = _with_look_ups(query, on_columns).order_by(*order)
+    if not has_look_ups(query):
+        return _page_of(list(persons[: limit + 1]), limit, column)
+    budget = settings.DASHBOARD_LIST_WALK_MS / 1000
+    if budget > 0:
+        try:
+            with read_time_limit(persons.db, budget):
+                return _page_of(list(persons[: limit + 1]), limit, column)
+        except TimeLimitExceeded:
+            pass
+    window = settings.DASHBOARD_LIST_WINDOW_ROWS
+    last = next(
+        iter(on_columns.order_by(*order).values_list(column, "pk")[window - 1 : window]), None
+    )
+    if last is None:
+        # Fewer records than a window are left in sort order: searched to the end.
+        return _page_of(list(persons[: limit + 1]), limit, column)
+    in_window = persons.filter(_up_to(*last, column, descending))
+    found = list(in_window[: limit + 1])
+    if len(found) > limit:
+        return _page_of(found, limit, column)
+    return Page(rows=found, next_cursor=_encode_cursor(*last), searched=window)
+
+
+def _page_of(found: list[Person], limit: int, column: str) -> Page:
     more = len(found) > limit
     found = found[:limit]
     next_cursor = None

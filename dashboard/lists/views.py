@@ -44,13 +44,13 @@ def _cached_page(query: criteria.ListQuery, cursor: str | None) -> criteria.Page
     key = f"list-page:{data_generation(PERSONS)}:{digest}"
     ids = cache.get(key)
     if ids is not None:
-        found_ids, next_cursor = ids
+        found_ids, next_cursor, searched = ids
         by_id = criteria.Person.objects.in_bulk(found_ids)
-        return criteria.Page([by_id[pk] for pk in found_ids if pk in by_id], next_cursor)
+        rows = [by_id[pk] for pk in found_ids if pk in by_id]
+        return criteria.Page(rows, next_cursor, searched)
     result = criteria.page(query, cursor=cursor)
-    cache.set(
-        key, ([p.pk for p in result.rows], result.next_cursor), settings.DASHBOARD_CACHE_SECONDS
-    )
+    cached = ([p.pk for p in result.rows], result.next_cursor, result.searched)
+    cache.set(key, cached, settings.DASHBOARD_CACHE_SECONDS)
     return result
 
 

@@ -609,6 +609,16 @@ def test_ad_hoc_list_pages_walk_every_golden_record_once(api_as):
     assert pages[-1]["next_cursor"] is None
 
 
+def test_a_rare_list_page_says_how_many_records_it_searched(api_as, settings):
+    settings.DASHBOARD_LIST_WALK_MS = 0
+    settings.DASHBOARD_LIST_WINDOW_ROWS = 3
+    people = [person_create(state="TX", score=score) for score in range(7)]
+    phone_create(people[5], "432-555-0005", "+14325550005")
+    pages = walk(api_as("viewer"), "/api/lists/?state=tx&has_phone=yes&sort=-score&rows=5")
+    assert [[row["id"] for row in page["results"]] for page in pages] == [[people[5].pk], [], []]
+    assert [page["searched"] for page in pages] == [3, 3, None]
+
+
 @pytest.mark.parametrize(
     ("query", "errors"),
     [

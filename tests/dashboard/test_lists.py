@@ -169,6 +169,70 @@ def test_keyset_pages_walk_every_row_once_in_order(sort):
     assert seen == [person.pk for person in expected]
 
 
+def rare_phones() -> list[Person]:
+    """12 TX records scored 0-11; only those scored 10 and 4 have a phone."""
+    people = [person_create(state="TX", score=score) for score in range(12)]
+    for person in (people[10], people[4]):
+        phone_create(person, f"432-555-{person.score:04d}", f"+1432555{person.score:04d}")
+    person_create(state="OK", score=50)  # outside the state range
+    return people
+
+
+def test_a_rare_look_up_list_is_searched_window_by_window(settings):
+    people = rare_phones()
+    settings.DASHBOARD_LIST_WALK_MS = 0  # window by window from the start
+    settings.DASHBOARD_LIST_WINDOW_ROWS = 5
+    query, _ = criteria.parse(QueryDict("state=TX&has_phone=yes&sort=-score"))
+    assert query is not None and criteria.has_look_ups(query)
+
+    first = criteria.page(query)
+    # Scores 11-7 searched: the one with a phone is shown, the cursor goes on after score 7.
+    assert ([p.pk for p in first.rows], first.searched) == ([people[10].pk], 5)
+    second = criteria.page(query, cursor=first.next_cursor)
+    assert ([p.pk for p in second.rows], second.searched) == ([people[4].pk], 5)
+    # Fewer than a window left (scores 1, 0): searched to the end, the last page.
+    third = criteria.page(query, cursor=second.next_cursor)
+    assert (third.rows, third.searched, third.next_cursor) == ([], None, None)
+
+    # A window holding more than a page of matches (scores 11-4) gives an ordinary page.
+    settings.DASHBOARD_LIST_WINDOW_ROWS = 8
+    full = criteria.page(query, rows=1)
+    assert ([p.pk for p in full.rows], full.searched) == ([people[10].pk], None)
+    rest = criteria.page(query, cursor=full.next_cursor, rows=1)
+    assert ([p.pk for p in rest.rows], rest.searched) == ([people[4].pk], 8)
+
+
+def test_within_the_walk_budget_a_look_up_list_fills_its_page(settings):
+    people = rare_phones()
+    settings.DASHBOARD_LIST_WINDOW_ROWS = 5
+    query, _ = criteria.parse(QueryDict("state=TX&has_phone=yes&sort=-score"))
+    result = criteria.page(query)
+    assert ([p.pk for p in result.rows], result.searched) == ([people[10].pk, people[4].pk], None)
+    # Criteria on columns only are never windowed.
+    settings.DASHBOARD_LIST_WALK_MS = 0
+    columns, _ = criteria.parse(QueryDict("state=TX&score_min=3&sort=score"))
+    assert not criteria.has_look_ups(columns)
+    assert len(criteria.page(columns).rows) == 9
+
+
+def test_the_list_page_says_how_far_a_rare_list_was_searched(client_as, settings):
+    people = rare_phones()
+    settings.DASHBOARD_LIST_WALK_MS = 0
+    settings.DASHBOARD_LIST_WINDOW_ROWS = 5
+    client = client_as("viewer")
+    response = client.get("/lists/", {"state": "TX", "has_phone": "yes", "sort": "-score"})
+    body = response.content.decode()
+    assert [p.pk for p in response.context["page"].rows] == [people[10].pk]
+    assert 'data-testid="list-window"' in body
+    assert "searched the next 5 records in this order and shows the 1 that match" in body
+    assert "Search further →" in body
+    further = client.get("/lists/" + response.context["next_url"])
+    assert [p.pk for p in further.context["page"].rows] == [people[4].pk]
+    # A page from the cache says the same.
+    again = client.get("/lists/", {"state": "TX", "has_phone": "yes", "sort": "-score"})
+    assert again.context["page"].searched == 5
+
+
 def test_a_forged_cursor_is_refused_on_the_page(client_as):
     person_create(state="TX")
     response = client_as("viewer").get("/lists/?state=TX&cursor=not-a-cursor")
