@@ -55,7 +55,7 @@ def read_time_limit(using: str, seconds: float) -> Iterator[None]:
         raise ValueError("A time limit must be positive.")
     connection = connections[using]
     if connection.vendor == "mysql":
-        wrapper = _mysql_wrapper(seconds, bool(connection.mysql_is_mariadb))
+        wrapper = _mysql_wrapper(seconds, bool(getattr(connection, "mysql_is_mariadb", False)))
         try:
             with connection.execute_wrapper(wrapper):
                 yield

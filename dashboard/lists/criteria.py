@@ -400,11 +400,11 @@ def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) 
     if last is None:
         # Fewer records than a window are left in sort order: searched to the end.
         return _page_of(list(persons[: limit + 1]), limit, column)
-    in_window = persons.filter(_up_to(*last, column, descending))
-    found = list(in_window[: limit + 1])
+    end_value, end_pk = last
+    found = list(persons.filter(_up_to(end_value, end_pk, column, descending))[: limit + 1])
     if len(found) > limit:
         return _page_of(found, limit, column)
-    return Page(rows=found, next_cursor=_encode_cursor(*last), searched=window)
+    return Page(rows=found, next_cursor=_encode_cursor(end_value, end_pk), searched=window)
 
 
 def _page_of(found: list[Person], limit: int, column: str) -> Page:
