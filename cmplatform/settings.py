@@ -323,7 +323,7 @@ DASHBOARD_CACHE_SECONDS = env.integer("DASHBOARD_CACHE_SECONDS", 300, minimum=0)
 # A priority-list page with look-up criteria (campaign, contact points, touches) walks the
 # sort index until it fills: past this budget it searches the next window of records only and
 # offers to go on (0: always window by window).
-DASHBOARD_LIST_WALK_MS = env.integer("DASHBOARD_LIST_WALK_MS", 100, minimum=0)
+DASHBOARD_LIST_WALK_MS = env.integer("DASHBOARD_LIST_WALK_MS", 200, minimum=0)
 DASHBOARD_LIST_WINDOW_ROWS = env.integer("DASHBOARD_LIST_WINDOW_ROWS", 5_000, minimum=1)
 
 # --- Run mode (reported by /healthz) ---------------------------------------------------------

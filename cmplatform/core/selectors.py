@@ -20,6 +20,10 @@ def person_search(*, term: str, queryset: PersonQuerySet | None = None) -> Perso
     format (exact E.164), ``"Last, First"``, ``"First Last"`` (first name exact, last name
     prefix) or a last-name prefix. Bare digits of phone length are a phone number: ids that
     long need the ``#`` or ``id:``.
+
+    Name keys are upper case already; their prefixes are matched with ``istartswith``
+    (``LIKE``), not ``startswith``: on MySQL that is ``LIKE BINARY``, which cannot use the name
+    index under the columns' case-insensitive collation (a 25 s index scan at 10M persons).
     """
     persons = queryset if queryset is not None else Person.objects.all()
     term = term.strip()
@@ -44,11 +48,11 @@ def person_search(*, term: str, queryset: PersonQuerySet | None = None) -> Perso
     if "," in term:
         last, _, first = term.partition(",")
         return persons.filter(
-            last_name_key=name_key(last), first_name_key__startswith=name_key(first)
+            last_name_key=name_key(last), first_name_key__istartswith=name_key(first)
         )
     words = term.split()
     if len(words) >= 2:
         return persons.filter(
-            first_name_key=name_key(words[0]), last_name_key__startswith=name_key(words[-1])
+            first_name_key=name_key(words[0]), last_name_key__istartswith=name_key(words[-1])
         )
-    return persons.filter(last_name_key__startswith=name_key(term))
+    return persons.filter(last_name_key__istartswith=name_key(term))

@@ -16,11 +16,13 @@ import hashlib
 import operator
 from dataclasses import dataclass
 from functools import reduce
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import CharField, Count, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from cmplatform.core.models import Person
@@ -124,6 +126,20 @@ def _window_bounds() -> tuple[int, list[tuple[int, int]]]:
     return span, [(start, start + WINDOW_IDS) for start in starts]
 
 
+def _in_windows_only(query: ListQuery) -> QuerySet[Person]:
+    """The facet part, its criteria compared on copies of the columns (``CONCAT(col, '')``) so
+    that the primary key is the only index left to read a window by: on a single-column facet
+    index MariaDB reads a value's entries from the lowest id up to the window (2.4 s for
+    ``sms_status = 'CLEAR'``, 6.4M entries, at 10M persons)."""
+    criteria: dict[str, object] = {}
+    copies: dict[str, Any] = {}
+    for key, value in _facet_filter(query).items():
+        column, _, lookup = key.partition("__")
+        copies[f"window_{column}"] = Concat(column, Value(""), output_field=CharField())
+        criteria[f"window_{column}" + (f"__{lookup}" if lookup else "")] = value
+    return Person.objects.golden().alias(**copies).filter(**criteria)
+
+
 def _window_sample(facet_persons: QuerySet[Person], windows: list[tuple[int, int]]) -> list[int]:
     """The first :data:`WINDOW_SAMPLE` ids of the facet part in each window (primary-key range
     scans that stop there), the records the whole filter is then tested on."""
@@ -142,7 +158,7 @@ def _sampled_share(
     query: ListQuery, windows: list[tuple[int, int]], first: list[int]
 ) -> tuple[int, int]:
     """(matching, sampled): how many of a sample of the facet part pass the whole filter."""
-    sample = _window_sample(Person.objects.golden().filter(**_facet_filter(query)), windows)
+    sample = _window_sample(_in_windows_only(query), windows)
     if len(sample) < MIN_SAMPLE:
         # The windows hold too few of a rare facet part: its first rows in index order instead.
         sample = first
