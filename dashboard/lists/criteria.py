@@ -262,15 +262,24 @@ def _on_columns(query: ListQuery) -> QuerySet[Person]:
     return persons
 
 
+# Criteria checked by a look-up per record (:func:`_with_look_ups`).
+LOOK_UP_KEYS = (
+    "campaign",
+    "has_phone",
+    "has_email",
+    "has_address",
+    *(
+        f"{channel}_{fact}"
+        for channel in CHANNELS
+        for fact in ("last_touch_before", "last_touch_after", "touches_min", "touches_max")
+    ),
+)
+
+
 def has_look_ups(query: ListQuery) -> bool:
     """Whether ``query`` has criteria checked by a look-up per record (campaign, contact
     points, touches): a page of them walks the records in sort order until it fills."""
-    data = query.data
-    keys = ["campaign", "has_phone", "has_email", "has_address"]
-    for channel in CHANNELS:
-        keys += [f"{channel}_last_touch_{end}" for end in ("before", "after")]
-        keys += [f"{channel}_touches_{end}" for end in ("min", "max")]
-    return any(data.get(key) not in (None, "") for key in keys)
+    return any(query.data.get(key) not in (None, "") for key in LOOK_UP_KEYS)
 
 
 def _with_look_ups(query: ListQuery, persons: QuerySet[Person]) -> QuerySet[Person]:

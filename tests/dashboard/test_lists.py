@@ -490,15 +490,21 @@ def _patch_sampling(monkeypatch, **values):
         monkeypatch.setattr(counts, name, value)
 
 
-def test_the_estimate_samples_across_the_table_not_in_index_order(monkeypatch):
+def every_second_texan_recent() -> str:
+    """40 TX records scored 0-39, every second one (odd scores) created recently; the summary
+    built. Gives the ``created_from`` date that selects the recent ones."""
     old = timezone.now() - dt.timedelta(days=400)
     people = [person_create(state="TX", score=index) for index in range(40)]
-    # Every second record is recent: a sample of the first rows by score would see a few.
     for person in people[::2]:
         Person.objects.filter(pk=person.pk).update(created_at=old)
     counts.person_facets_refresh()
+    return (timezone.localdate() - dt.timedelta(days=30)).isoformat()
+
+
+def test_the_estimate_samples_across_the_table_not_in_index_order(monkeypatch):
+    # Every second record is recent: a sample of the first rows by score would see a few.
+    since = every_second_texan_recent()
     _patch_sampling(monkeypatch, SAMPLE_ROWS=10, WINDOWS=2, WINDOW_IDS=10, MIN_SAMPLE=5)
-    since = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
 
     recent = counts._estimate(criteria.parse(QueryDict(f"state=TX&created_from={since}"))[0])
     assert (recent.value, recent.exact, recent.below) == (20, False, False)
@@ -509,15 +515,10 @@ def test_the_estimate_samples_across_the_table_not_in_index_order(monkeypatch):
 
 
 def test_the_whole_filter_is_tested_on_the_first_records_of_each_window_only(monkeypatch):
-    old = timezone.now() - dt.timedelta(days=400)
-    people = [person_create(state="TX", score=index) for index in range(40)]
-    for person in people[::2]:
-        Person.objects.filter(pk=person.pk).update(created_at=old)
-    counts.person_facets_refresh()
+    since = every_second_texan_recent()
     _patch_sampling(
         monkeypatch, SAMPLE_ROWS=10, WINDOWS=2, WINDOW_IDS=10, WINDOW_SAMPLE=3, MIN_SAMPLE=5
     )
-    since = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
     recent = counts._estimate(criteria.parse(QueryDict(f"state=TX&created_from={since}"))[0])
     # Records 0-2 and 30-32 are sampled; 1 and 31 are recent: 2 of 6 of 40.
     assert (recent.value, recent.exact) == (13, False)
