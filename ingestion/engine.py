@@ -37,6 +37,7 @@ from typing import Any
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, Max, Min
 
+from cmplatform.core.golden_facts import golden_facts_refresh
 from cmplatform.core.models import Person
 from cmplatform.lib.bulk import (
     BulkLoadError,
@@ -541,6 +542,10 @@ class ChunkWriter:
                 ),
             ]
         )
+        with self._phase("golden_facts"):
+            golden_facts_refresh(
+                person_ids=[p.person for p in applied], using=self.connection.alias
+            )
         return counts
 
     def _run(self, writes: Sequence[_Write]) -> None:

@@ -433,6 +433,57 @@ class Touchpoint(models.Model):
         return f"{self.channel} {self.status} {self.occurred_at:%Y-%m-%d}"
 
 
+class GoldenFacts(models.Model):
+    """What priority lists ask of a golden record's cluster (the record and its duplicates):
+    how many phones, e-mails and addresses it holds and, per channel, how many touches and
+    when the last. One row per golden record that has any, read by primary key while a list
+    walks its sort index (no row: nothing). Derived data, rebuilt by
+    ``golden_facts_refresh`` wherever contact points, touches or cluster links change."""
+
+    person = models.OneToOneField(
+        Person, primary_key=True, on_delete=models.CASCADE, related_name="facts"
+    )
+    phones = models.PositiveIntegerField(default=0)
+    emails = models.PositiveIntegerField(default=0)
+    addresses = models.PositiveIntegerField(default=0)
+    mail_touches = models.PositiveIntegerField(default=0)
+    mail_last_at = models.DateTimeField(null=True)
+    sms_touches = models.PositiveIntegerField(default=0)
+    sms_last_at = models.DateTimeField(null=True)
+    call_touches = models.PositiveIntegerField(default=0)
+    call_last_at = models.DateTimeField(null=True)
+    email_touches = models.PositiveIntegerField(default=0)
+    email_last_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "golden_facts"
+        verbose_name = "golden-record facts"
+        verbose_name_plural = "golden-record facts"
+
+    def __str__(self) -> str:
+        return f"Facts of person {self.person_id}"
+
+
+class GoldenCampaign(models.Model):
+    """A campaign a golden record's cluster was touched in: the primary key ``(person,
+    campaign)`` answers "is this record in campaign C" with one look-up. Derived data, kept
+    with :class:`GoldenFacts`."""
+
+    pk = models.CompositePrimaryKey("person_id", "campaign_id")
+    # The primary key leads with the person: no index of its own.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="golden_campaigns", db_index=False
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "golden_campaigns"
+        verbose_name = "golden-record campaign"
+
+    def __str__(self) -> str:
+        return f"Person {self.person_id} in campaign {self.campaign_id}"
+
+
 class AppendOnlyQuerySet(models.QuerySet[Any]):
     """For append-only tables (the audit log, the merge log): bulk updates and deletes are
     refused."""

@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
-from cmplatform.core.models import AuditLog, Person
+from cmplatform.core.golden_facts import golden_facts_refresh
+from cmplatform.core.models import Address, AuditLog, EmailAddress, Person, PhoneNumber, Touchpoint
 from cmplatform.core.roles import ADMIN, ROLES
 
 # Fields a person may edit on a golden record; an edit locks the field against imports and
@@ -36,6 +37,8 @@ PERSON_EDITABLE_FIELDS = (
 )
 
 Actor = AbstractBaseUser | AnonymousUser | None
+# Rows summarised per golden record (``golden_facts``): an edit refreshes the summary.
+SUMMARISED = (PhoneNumber, EmailAddress, Address, Touchpoint)
 User = get_user_model()
 
 
@@ -100,6 +103,8 @@ def model_save_audited(*, obj: models.Model, by: Actor, origin: str) -> models.M
     model = type(obj)
     if obj.pk is None or obj._state.adding:
         obj.save()
+        if isinstance(obj, SUMMARISED):
+            golden_facts_refresh(person_ids=[obj.person_id])
         audit_record(
             actor=by,
             origin=origin,
@@ -108,8 +113,12 @@ def model_save_audited(*, obj: models.Model, by: Actor, origin: str) -> models.M
             changes=diff_values({}, field_values(obj)),
         )
         return obj
-    before = field_values(model._default_manager.select_for_update().get(pk=obj.pk))
+    stored = model._default_manager.select_for_update().get(pk=obj.pk)
+    before = field_values(stored)
     obj.save()
+    if isinstance(obj, SUMMARISED) and isinstance(stored, SUMMARISED):
+        # A row moved to another person leaves the first one's summary too.
+        golden_facts_refresh(person_ids=[obj.person_id, stored.person_id])
     changes = diff_values(before, field_values(obj))
     if changes:
         audit_record(
@@ -130,6 +139,8 @@ def model_delete_audited(*, obj: models.Model, by: Actor, origin: str) -> None:
         changes=diff_values(before, {}),
     )
     obj.delete()
+    if isinstance(obj, SUMMARISED):
+        golden_facts_refresh(person_ids=[obj.person_id])
 
 
 @transaction.atomic

@@ -716,3 +716,27 @@ def update_from_staging(
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return int(cursor.rowcount)
+
+
+def delete_from_staging(
+    connection: BaseDatabaseWrapper, *, target: str, staging: str, key: str, staged_key: str
+) -> int:
+    """``DELETE`` the rows of ``target`` whose ``key`` is a staged ``staged_key``, in one
+    statement driven by the staging table (MySQL: a join delete, since MariaDB runs a
+    single-table ``DELETE ... IN (SELECT ...)`` as a scan of the target; SQLite: ``IN``).
+    Returns rows deleted."""
+    quoted_target, quoted_key = _quote(connection, target), _quote(connection, key)
+    quoted_staging, quoted_staged = _quote(connection, staging), _quote(connection, staged_key)
+    if connection.vendor == "mysql":
+        sql = (
+            f"DELETE t FROM {quoted_target} t JOIN {quoted_staging} s "
+            f"ON t.{quoted_key} = s.{quoted_staged}"
+        )
+    else:
+        sql = (
+            f"DELETE FROM {quoted_target} WHERE {quoted_key} IN "
+            f"(SELECT {quoted_staged} FROM temp.{quoted_staging})"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return int(cursor.rowcount)

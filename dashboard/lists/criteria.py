@@ -1,12 +1,12 @@
 """Priority-list criteria: a query string → a validated form → an index-driven queryset.
 
 A list is golden records only, filtered on columns of ``persons`` (each equality filter a
-prefix of an index that ends in the sort column) and on per-channel touch facts and contact
-points through correlated sub-queries (look-ups) on the person-leading indexes of
-``touchpoints``, ``phone_numbers``, ``email_addresses`` and ``addresses``. A golden record's
-touches and contact points are its own and its duplicates' (found through the
-``merged_into`` index). Pages are keyset pages on ``(sort column, id)``: page 1,000 costs what
-page 1 costs; a page of rare look-up matches searches a bounded window (:func:`page`).
+prefix of an index that ends in the sort column) and on what a golden record's cluster (the
+record and its duplicates) holds — contact points, touches per channel, campaigns — read by
+primary key from the summaries ``golden_facts`` and ``golden_campaigns`` (look-ups, see
+:mod:`cmplatform.core.golden_facts`). Pages are keyset pages on ``(sort column, id)``: page
+1,000 costs what page 1 costs; a page of rare look-up matches searches a bounded window
+(:func:`page`).
 """
 
 from __future__ import annotations
@@ -19,21 +19,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
 from django.http import QueryDict
 from django.utils import timezone
 
-from cmplatform.core.models import (
-    Address,
-    Campaign,
-    Channel,
-    EmailAddress,
-    Person,
-    PhoneNumber,
-    Touchpoint,
-)
+from cmplatform.core.models import Campaign, Channel, GoldenCampaign, Person
 from cmplatform.lib.time_limit import TimeLimitExceeded, read_time_limit
 from compliance.models import Tag
 
@@ -184,46 +176,6 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _cluster_exists(queryset: QuerySet[Any]) -> Q:
-    """The golden record or one of its duplicates has a row in ``queryset``: two correlated
-    ``(SELECT id ... LIMIT 1) IS NOT NULL``, each on a person-leading index (duplicates are
-    found through ``merged_into``). Not ``EXISTS``: MariaDB turns an ``EXISTS`` into a
-    semi-join that materializes the whole sub-query (10 s at 10M persons), while a scalar
-    sub-query stays a per-row index look-up, done only for the rows the page walks."""
-    own = queryset.filter(person_id=OuterRef("pk")).order_by().values("pk")[:1]
-    # Driven from the duplicates (``merged_into`` index), each looked up on its own index: a
-    # join of the rows to persons let MariaDB scan the rows (a channel's touchpoints) per row.
-    duplicates = (
-        Person.objects.filter(merged_into_id=OuterRef("pk"), is_duplicate=True)
-        .filter(IsNull(Subquery(own), False))
-        .order_by()
-        .values("pk")[:1]
-    )
-    return Q(IsNull(Subquery(own), False)) | Q(IsNull(Subquery(duplicates), False))
-
-
-def _touch_count(channel: str) -> Any:
-    """Touches of ``channel`` of the golden record and its duplicates (two counts on the
-    ``(person, channel, occurred_at)`` index)."""
-
-    def count(queryset: QuerySet[Any]) -> Any:
-        counted = queryset.order_by().values("channel").annotate(n=Count("pk")).values("n")
-        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-    own = count(Touchpoint.objects.filter(channel=channel, person_id=OuterRef("pk")))
-    # Driven from the duplicates (``merged_into`` index), each counted on its own index: a
-    # join of touchpoints to persons here let MariaDB scan a channel's touchpoints per row.
-    duplicates = (
-        Person.objects.filter(merged_into_id=OuterRef("pk"), is_duplicate=True)
-        .order_by()
-        .annotate(n=count(Touchpoint.objects.filter(channel=channel, person_id=OuterRef("pk"))))
-        .values("merged_into_id")
-        .annotate(total=Sum("n"))
-        .values("total")
-    )
-    return own + Coalesce(Subquery(duplicates, output_field=IntegerField()), Value(0))
-
-
 def filtered(query: ListQuery) -> QuerySet[Person]:
     """The golden records ``query`` selects, unordered."""
     return _with_look_ups(query, _on_columns(query))
@@ -282,43 +234,48 @@ def has_look_ups(query: ListQuery) -> bool:
     return any(query.data.get(key) not in (None, "") for key in LOOK_UP_KEYS)
 
 
+# Contact-point criteria and the ``golden_facts`` count each reads.
+POINT_COUNTS = {"has_phone": "phones", "has_email": "emails", "has_address": "addresses"}
+
+
 def _with_look_ups(query: ListQuery, persons: QuerySet[Person]) -> QuerySet[Person]:
-    """``persons`` narrowed by the criteria checked per record through correlated
-    sub-queries."""
+    """``persons`` narrowed by the criteria on their clusters' contact points, touches and
+    campaigns, read from the maintained summaries by primary key: ``golden_facts`` through a
+    left join (no row: no contact points, no touches) and ``golden_campaigns`` through a
+    correlated look-up on its ``(person, campaign)`` key. Not ``EXISTS``, and not a join:
+    either lets MariaDB start from a campaign's members and sort them (a semi-join
+    materialization), where a scalar sub-query stays a look-up per record the page walks."""
     data = query.data
     if data.get("campaign"):
-        persons = persons.filter(
-            _cluster_exists(Touchpoint.objects.filter(campaign_id=data["campaign"].pk))
-        )
-    points = {
-        "has_phone": PhoneNumber.objects.all(),
-        "has_email": EmailAddress.objects.all(),
-        "has_address": Address.objects.all(),
-    }
-    for name, rows in points.items():
-        if data.get(name) == "yes":
-            persons = persons.filter(_cluster_exists(rows))
-        elif data.get(name) == "no":
-            persons = persons.exclude(_cluster_exists(rows))
+        member = GoldenCampaign.objects.filter(
+            person_id=OuterRef("pk"), campaign_id=data["campaign"].pk
+        ).values("person_id")[:1]
+        persons = persons.filter(IsNull(Subquery(member), False))
+    for name, column in POINT_COUNTS.items():
+        if data.get(name) in ("yes", "no"):
+            persons = persons.alias(**{f"facts_{column}": Coalesce(f"facts__{column}", 0)})
+            lookup = f"facts_{column}__gt" if data[name] == "yes" else f"facts_{column}"
+            persons = persons.filter(**{lookup: 0})
     for channel in CHANNELS:
-        touches = Touchpoint.objects.filter(channel=channel)
         before = data.get(f"{channel}_last_touch_before")
-        if before:
-            persons = persons.exclude(
-                _cluster_exists(touches.filter(occurred_at__gte=_day_start(before)))
-            )
         after = data.get(f"{channel}_last_touch_after")
-        if after:
-            persons = persons.filter(
-                _cluster_exists(touches.filter(occurred_at__gte=_day_start(after)))
-            )
+        if before or after:
+            last = f"facts_{channel}_last_at"
+            persons = persons.alias(**{last: F(f"facts__{channel}_last_at")})
+            if before:
+                persons = persons.filter(
+                    Q(**{f"{last}__isnull": True}) | Q(**{f"{last}__lt": _day_start(before)})
+                )
+            if after:
+                persons = persons.filter(**{f"{last}__gte": _day_start(after)})
         low, high = data.get(f"{channel}_touches_min"), data.get(f"{channel}_touches_max")
         if low is not None or high is not None:
-            persons = persons.alias(**{f"{channel}_touches": _touch_count(channel)})
+            touches = f"facts_{channel}_touches"
+            persons = persons.alias(**{touches: Coalesce(f"facts__{channel}_touches", 0)})
             if low is not None:
-                persons = persons.filter(**{f"{channel}_touches__gte": low})
+                persons = persons.filter(**{f"{touches}__gte": low})
             if high is not None:
-                persons = persons.filter(**{f"{channel}_touches__lte": high})
+                persons = persons.filter(**{f"{touches}__lte": high})
     return persons
 
 

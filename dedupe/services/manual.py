@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from cmplatform.core.golden_facts import golden_facts_refresh
 from cmplatform.core.models import AuditLog, Person, PersonDuplicate
 from cmplatform.core.services import Actor, acting_user, audit_record, person_update
 from compliance.scrub import compliance_rescrub
@@ -119,6 +120,7 @@ def persons_merge(
     )
     if values:
         golden = person_update(person=golden, changes=values, by=by, origin=origin)
+    golden_facts_refresh(person_ids=[golden.pk, *(p.pk for p in others)])
     compliance_rescrub([golden.pk, *(p.pk for p in others)])
     return golden
 
@@ -160,6 +162,7 @@ def person_unmerge(*, person: Person, by: Actor, origin: str = AuditLog.Origin.A
         obj=person,
         changes={"unmerged_from": golden_id},
     )
+    golden_facts_refresh(person_ids=[golden_id, person.pk])
     compliance_rescrub([golden_id, person.pk])
     return person
 
@@ -179,6 +182,7 @@ def person_make_golden(*, person: Person, by: Actor, origin: str = AuditLog.Orig
         person.refresh_from_db()
         _link(former, person, score=1.0, reason="manual golden", by=by)
         golden_survivorship_refresh([former, person.pk], None, actor=by)
+        golden_facts_refresh(person_ids=[former, person.pk])
         compliance_rescrub([former, person.pk])
     Person.objects.filter(pk=person.pk).update(is_manual_override=True)
     person.refresh_from_db()

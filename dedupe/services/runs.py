@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cmplatform.core.golden_facts import golden_facts_refresh
 from cmplatform.core.models import Person, PersonDuplicate
 from cmplatform.core.services import Actor, acting_user
 from cmplatform.lib.bulk import (
@@ -576,6 +577,7 @@ def _apply(plan: _Plan, run: DedupeRun, phases: dict[str, float]) -> None:
         }
         touched |= {features[i].person_id for i in changed}
         golden_survivorship_refresh(touched, run)
+        golden_facts_refresh(person_ids=touched)
     with _timed(phases, "compliance"):
         # The most restrictive status of a cluster wins; a person split off gets its own back.
         compliance_rescrub(touched)

@@ -15,7 +15,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from cmplatform.core.models import Address, AuditLog, Campaign, Person, Touchpoint
+from cmplatform.core.models import AuditLog, Campaign, Person
 from cmplatform.lib.generation import (
     PERSONS,
     PERSONS_BULK,
@@ -36,7 +36,14 @@ from dashboard.lists.exports import (
 from dashboard.models import ListExport, PersonFacet, SavedFilter
 from dashboard.tasks import person_facets_refresh_task
 from ingestion.landing import landing_storage
-from tests.factories import email_create, person_create, phone_create, user_create
+from tests.factories import (
+    address_create,
+    email_create,
+    person_create,
+    phone_create,
+    touch_create,
+    user_create,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,13 +55,7 @@ def ids(query_string: str, rows: int = 500) -> list[int]:
 
 
 def touch(person: Person, channel: str, days_ago: int, campaign: Campaign | None = None) -> None:
-    Touchpoint.objects.create(
-        person=person,
-        channel=channel,
-        occurred_at=timezone.now() - dt.timedelta(days=days_ago),
-        status=Touchpoint.Status.SENT,
-        campaign=campaign,
-    )
+    touch_create(person, channel, timezone.now() - dt.timedelta(days=days_ago), campaign)
 
 
 def duplicate_of(golden: Person, **fields: object) -> Person:
@@ -85,9 +86,7 @@ def test_contact_points_and_touches_count_the_duplicates_of_a_golden_record():
     duplicate = duplicate_of(golden)
     phone_create(duplicate, "432-555-0101", "+14325550101")
     email_create(golden, "owner@example.com")
-    Address.objects.create(
-        person=bare, street="1 Main St", state="TX", zip5="79772", address_key="K"
-    )
+    address_create(bare, address_key="K")
     campaign = Campaign.objects.create(name="Permian Q3", campaign_type="mail")
     touch(golden, "mail", days_ago=40, campaign=campaign)
     touch(duplicate, "mail", days_ago=5)
@@ -351,9 +350,7 @@ def test_operator_saves_a_filter_shared_by_url_and_a_viewer_cannot(client_as):
 
 
 def _mail_ready(person: Person, street: str) -> None:
-    Address.objects.create(
-        person=person, street=street, city="Pecos", state="TX", zip5="79772", address_key=street
-    )
+    address_create(person, street=street, city="Pecos", address_key=street)
     Person.objects.filter(pk=person.pk).update(mail_status="CLEAR", mail_flags=tags.MAIL_CLEAR)
 
 

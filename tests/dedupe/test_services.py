@@ -21,15 +21,7 @@ from dedupe.services.sharded import dedupe_run_split, dedupe_shard_compare
 from dedupe.tasks import enqueue_shard
 from ingestion.models import SourceRecord
 from ingestion.services import import_file, import_run
-from tests.factories import user_create
-
-DEMO_FILES = (
-    "legacy_owners.sql",
-    "legacy_contacts.sqlite",
-    "campaign_mail_2024.csv",
-    "campaign_sms_2025.txt",
-    "campaign_calls_2025.csv",
-)
+from tests.factories import DEMO_FILES, user_create
 
 
 @pytest.fixture(scope="module")
