@@ -141,7 +141,10 @@ def test_bad_criteria_are_refused_with_a_message(query_string, field, message):
 
 
 @pytest.mark.parametrize("sort", sorted(criteria.SORTS))
-def test_keyset_pages_walk_every_row_once_in_order(sort):
+@pytest.mark.parametrize(
+    "filters", ["state=TX", "state=TX&county=Reeves&lead_status=new&zip5=79772"]
+)
+def test_keyset_pages_walk_every_row_once_in_order(sort, filters):
     base = timezone.now() - dt.timedelta(days=5)
     people = []
     for index in range(11):
@@ -149,7 +152,11 @@ def test_keyset_pages_walk_every_row_once_in_order(sort):
         moment = base + dt.timedelta(hours=index % 4)
         Person.objects.filter(pk=person.pk).update(updated_at=moment, created_at=moment)
         people.append(Person.objects.get(pk=person.pk))
-    query, _ = criteria.parse(QueryDict(f"state=TX&sort={sort}"))
+        # Neighbours in every index the filters lead (pages after a cursor read them as ranges).
+        person_create(state="TN" if index % 2 else "UT", score=index % 3 * 10)
+        person_create(state="TX", county="Reevez", zip5="79773", score=index % 3 * 10)
+        person_create(state="TX", lead_status="offer_sent", score=index % 3 * 10)
+    query, _ = criteria.parse(QueryDict(f"{filters}&sort={sort}"))
     assert query is not None
     seen: list[int] = []
     cursor = None
@@ -160,8 +167,13 @@ def test_keyset_pages_walk_every_row_once_in_order(sort):
         if cursor is None:
             break
     column, descending = criteria.SORTS[sort]
+    # Every record the criteria select, whatever the paging: the TX records made above, and
+    # in the first case the TX neighbours too.
+    selected = list(criteria.filtered(query))
+    assert len(selected) == (33 if filters == "state=TX" else 11)
+    assert {p.pk for p in people} <= {p.pk for p in selected}
     expected = sorted(
-        people,
+        selected,
         key=lambda p: (getattr(p, column) if column != "id" else p.pk, p.pk),
         reverse=descending,
     )
