@@ -296,8 +296,9 @@ def load_state_lists(env: dict[str, str], paths: dict[str, Path], list_date: dt.
 def link_duplicates(server: Server, database: str, rows: int, env: dict[str, str]) -> None:
     """Link the demo's true duplicates to one golden record each (bench-only, set-based, from
     ``ground_truth.csv``: the lowest person id of each entity stays golden, the others become
-    its duplicates), rescrub and say how many: the shape a database has after golden-record
-    resolution, without running it (``manage.py dedupe --full`` needs ~2 GB per 1M persons)."""
+    its duplicates), rescrub, rebuild the golden-record summaries and say how many: the shape a
+    database has after golden-record resolution, without running it (``manage.py dedupe
+    --full`` needs ~2 GB per 1M persons)."""
     truth = demo_sources(rows) / "ground_truth.csv"
     connection = server.connect(database, local_infile=1)
     cursor = connection.cursor()
@@ -335,6 +336,8 @@ def link_duplicates(server: Server, database: str, rows: int, env: dict[str, str
     )
     seconds, _ = manage(env, "scrub", "scrub")
     log(f"manage.py scrub (clusters changed) in {seconds:.1f} s")
+    seconds, out = manage(env, "golden_facts_rebuild", "golden_facts_rebuild")
+    log(f"manage.py golden_facts_rebuild (clusters changed): {out.strip()}")
 
 
 def commands_environment(server: Server, database: str) -> dict[str, str]:
