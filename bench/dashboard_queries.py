@@ -993,7 +993,14 @@ def table_sizes() -> list[str]:
 
     lines = []
     with connection.cursor() as cursor:
-        for table in (*BIG_TABLES, "source_records", "record_versions", "person_facets"):
+        for table in (
+            *BIG_TABLES,
+            "source_records",
+            "record_versions",
+            "person_facets",
+            "golden_facts",
+            "golden_campaigns",
+        ):
             cursor.execute(
                 "SELECT table_rows, data_length, index_length FROM information_schema.tables "
                 "WHERE table_schema = DATABASE() AND table_name = %s",
