@@ -192,18 +192,15 @@ def _on_columns(query: ListQuery, *, after_cursor: bool = False) -> QuerySet[Per
     cursor."""
     data = query.data
     persons = Person.objects.golden()
-
-    def equal(field: str, values: list[str]) -> None:
-        nonlocal persons
+    for field in ("state", "county", "zip5", "lead_status"):
+        value = data.get(field)
+        if not value:
+            continue
+        values = [value] if isinstance(value, str) else list(value)
         if after_cursor and len(values) == 1:
             persons = persons.filter(**{f"{field}__gte": values[0], f"{field}__lte": values[0]})
         else:
             persons = persons.filter(**{f"{field}__in": values})
-
-    for field in ("state", "county", "zip5", "lead_status"):
-        values = data.get(field)
-        if values:
-            equal(field, [values] if isinstance(values, str) else list(values))
     if data.get("score_min") is not None:
         persons = persons.filter(score__gte=data["score_min"])
     if data.get("score_max") is not None:
