@@ -27,7 +27,7 @@ from cmplatform.core.models import (
 )
 from cmplatform.core.services import model_delete_audited, model_save_audited
 from cmplatform.demo import generate_demo_sources
-from dedupe.services import dedupe_run, person_unmerge, persons_merge
+from dedupe.services import dedupe_run, person_make_golden, person_unmerge, persons_merge
 from ingestion.services import ImportRequest, import_file, import_run
 from tests.factories import (
     DEMO_FILES,
@@ -172,7 +172,7 @@ def test_rebuild_recomputes_everything_and_drops_what_no_longer_holds(cluster, m
     assert_summaries_true()
 
 
-def test_merge_and_unmerge_keep_the_summaries_true(cluster):
+def test_merge_unmerge_and_make_golden_keep_the_summaries_true(cluster):
     admin = user_create("ops-admin", "admin")
     golden, lone = cluster["golden"], cluster["lone"]
 
@@ -184,8 +184,13 @@ def test_merge_and_unmerge_keep_the_summaries_true(cluster):
     assert set(stored()[0]) == {golden.pk, lone.pk}
     assert_summaries_true()
 
-    person_unmerge(person=cluster["duplicate"], by=admin)
-    assert set(stored()[0]) == {golden.pk, lone.pk, cluster["duplicate"].pk}
+    duplicate = cluster["duplicate"]
+    person_make_golden(person=duplicate, by=admin)  # the golden record becomes its duplicate
+    assert set(stored()[0]) == {duplicate.pk, lone.pk}
+    assert_summaries_true()
+
+    person_unmerge(person=golden, by=admin)
+    assert set(stored()[0]) == {golden.pk, lone.pk, duplicate.pk}
     assert_summaries_true()
 
 
