@@ -101,12 +101,9 @@ def _refresh_staged(connection: BaseDatabaseWrapper) -> int:
             "CASE WHEN p.is_duplicate THEN p.merged_into_id ELSE p.id END "
             f"FROM {_IDS} s JOIN persons p ON p.id = s.id"
         )
-        # Cluster members: the golden record itself, then its duplicates (merged_into index).
-        cursor.execute(
-            f"INSERT INTO {_MEMBERS} (golden, member) SELECT p.id, p.id "
-            f"FROM {_GOLDEN} g JOIN persons p ON p.id = g.id WHERE p.is_duplicate = %s",
-            (False,),
-        )
+        # Cluster members: the golden record itself (a duplicate always points at a golden
+        # record, never at another duplicate), then its duplicates (merged_into index).
+        cursor.execute(f"INSERT INTO {_MEMBERS} (golden, member) SELECT id, id FROM {_GOLDEN}")
         cursor.execute(
             f"INSERT INTO {_MEMBERS} (golden, member) SELECT g.id, p.id "
             f"FROM {_GOLDEN} g JOIN persons p ON p.merged_into_id = g.id "
