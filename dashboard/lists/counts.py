@@ -34,9 +34,8 @@ from dashboard.models import PersonFacet
 SAMPLE_ROWS = 2_000
 # The estimate's sample: primary-key windows spread over the table (50k rows read at most),
 # of which the first WINDOW_SAMPLE records of the facet part in each window are tested against
-# the whole filter (2,000 at most: the per-record sub-queries of touch and contact-point
-# criteria cost ~0.02 ms each, and a sample of 2,000 puts a 10 % share within ±1.3 points 19
-# times in 20).
+# the whole filter (2,000 at most: a sample of 2,000 puts a 10 % share within ±1.3 points 19
+# times in 20, and each record costs a primary-key read of its summaries for look-up criteria).
 WINDOWS = 10
 WINDOW_IDS = 5_000
 WINDOW_SAMPLE = 200

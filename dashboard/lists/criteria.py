@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,6 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from cmplatform.core.models import Campaign, Channel, GoldenCampaign, Person
-from cmplatform.lib.time_limit import TimeLimitExceeded, read_time_limit
 from compliance.models import Tag
 
 PAGE_ROWS = 50
@@ -181,8 +181,11 @@ def filtered(query: ListQuery) -> QuerySet[Person]:
     return _with_look_ups(query, _on_columns(query))
 
 
-def _on_columns(query: ListQuery, *, after_cursor: bool = False) -> QuerySet[Person]:
-    """The golden records the criteria on columns of ``persons`` select (index ranges).
+def _on_columns(
+    query: ListQuery, *, after_cursor: bool = False, golden: bool = True
+) -> QuerySet[Person]:
+    """The golden records (all records: ``golden=False``) the criteria on columns of
+    ``persons`` select (index ranges).
 
     ``after_cursor``: the page continues after a cursor. A single value of an index's leading
     column (state, county, ZIP, lead status) is then written as a closed range: as an
@@ -191,7 +194,7 @@ def _on_columns(query: ListQuery, *, after_cursor: bool = False) -> QuerySet[Per
     10M persons); as a range the bound is part of the index range and the scan starts at the
     cursor."""
     data = query.data
-    persons = Person.objects.golden()
+    persons = Person.objects.golden() if golden else Person.objects.all()
     for field in ("state", "county", "zip5", "lead_status"):
         value = data.get(field)
         if not value:
@@ -323,8 +326,8 @@ class Page:
     searched: int | None = None
 
 
-def _after(cursor: str, column: str, descending: bool) -> Q:
-    value, pk = _decode_cursor(cursor, column)
+def _after(value: Any, pk: int, column: str, descending: bool) -> Q:
+    """The records after ``(value, pk)`` in sort order."""
     if column == "id":
         return Q(pk__lt=pk) if descending else Q(pk__gt=pk)
     if descending:
@@ -344,41 +347,53 @@ def _up_to(value: Any, pk: int, column: str, descending: bool) -> Q:
 def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) -> Page:
     """One page of the list in ``query.sort`` order, after ``cursor``.
 
-    Criteria on columns are index ranges; look-up criteria (campaign, contact points,
-    touches) are checked record by record while the sort index is walked, so a rare
-    combination could walk a whole index. Such a page gets ``DASHBOARD_LIST_WALK_MS`` to fill
-    up; past that it searches the next ``DASHBOARD_LIST_WINDOW_ROWS`` records in sort order
-    only and says so (:attr:`Page.searched`), its cursor continuing after them."""
+    Criteria on columns are index ranges. Look-up criteria (campaign, contact points,
+    touches) are checked record by record along the sort order, so a rare combination could
+    walk a whole index: such a page is searched window by window, each window the next
+    ``DASHBOARD_LIST_WINDOW_ROWS`` records in sort order (its end read from the sort index
+    alone), until the page is full or ``DASHBOARD_LIST_WALK_MS`` have passed. A page that
+    stops short says how many records it searched (:attr:`Page.searched`) and its cursor
+    continues after them."""
     column, descending = SORTS[query.sort]
-    on_columns = _on_columns(query, after_cursor=bool(cursor))
-    if cursor:
-        on_columns = on_columns.filter(_after(cursor, column, descending))
+    position = _decode_cursor(cursor, column) if cursor else None
     order = [f"-{column}", "-pk"] if descending else [column, "pk"]
     if column == "id":
         order = order[:1]
     limit = max(1, min(rows, MAX_PAGE_ROWS))
-    persons = _with_look_ups(query, on_columns).order_by(*order)
     if not has_look_ups(query):
-        return _page_of(list(persons[: limit + 1]), limit, column)
-    budget = settings.DASHBOARD_LIST_WALK_MS / 1000
-    if budget > 0:
-        try:
-            with read_time_limit(persons.db, budget):
-                return _page_of(list(persons[: limit + 1]), limit, column)
-        except TimeLimitExceeded:
-            pass
+        persons = _on_columns(query, after_cursor=position is not None)
+        if position is not None:
+            persons = persons.filter(_after(*position, column, descending))
+        return _page_of(list(persons.order_by(*order)[: limit + 1]), limit, column)
+    deadline = time.monotonic() + settings.DASHBOARD_LIST_WALK_MS / 1000
     window = settings.DASHBOARD_LIST_WINDOW_ROWS
-    last = next(
-        iter(on_columns.order_by(*order).values_list(column, "pk")[window - 1 : window]), None
-    )
-    if last is None:
-        # Fewer records than a window are left in sort order: searched to the end.
-        return _page_of(list(persons[: limit + 1]), limit, column)
-    end_value, end_pk = last
-    found = list(persons.filter(_up_to(end_value, end_pk, column, descending))[: limit + 1])
-    if len(found) > limit:
-        return _page_of(found, limit, column)
-    return Page(rows=found, next_cursor=_encode_cursor(end_value, end_pk), searched=window)
+    found: list[Person] = []
+    searched = 0
+    while True:
+        after = Q() if position is None else _after(*position, column, descending)
+        keyset = position is not None
+        # The window's end: duplicates count among its records, so that the sort index alone
+        # answers (the golden-record flag is not in it).
+        ends = _on_columns(query, after_cursor=keyset, golden=False).filter(after)
+        end = next(iter(ends.order_by(*order).values_list(column, "pk")[window - 1 : window]), None)
+        on_columns = _on_columns(query, after_cursor=keyset).filter(after)
+        persons = _with_look_ups(query, on_columns).order_by(*order)
+        if end is None:
+            # Fewer records than a window are left in sort order: searched to the end.
+            found += persons[: limit + 1 - len(found)]
+            return _page_of(found, limit, column)
+        end_value, end_pk = end
+        found += persons.filter(_up_to(end_value, end_pk, column, descending))[
+            : limit + 1 - len(found)
+        ]
+        if len(found) > limit:
+            return _page_of(found, limit, column)
+        searched += window
+        position = end_value, end_pk
+        if time.monotonic() >= deadline:
+            return Page(
+                rows=found, next_cursor=_encode_cursor(end_value, end_pk), searched=searched
+            )
 
 
 def _page_of(found: list[Person], limit: int, column: str) -> Page:

@@ -191,7 +191,7 @@ def rare_phones() -> list[Person]:
 
 def test_a_rare_look_up_list_is_searched_window_by_window(settings):
     people = rare_phones()
-    settings.DASHBOARD_LIST_WALK_MS = 0  # window by window from the start
+    settings.DASHBOARD_LIST_WALK_MS = 0  # one window per page
     settings.DASHBOARD_LIST_WINDOW_ROWS = 5
     query, _ = criteria.parse(QueryDict("state=TX&has_phone=yes&sort=-score"))
     assert query is not None and criteria.has_look_ups(query)
@@ -213,8 +213,37 @@ def test_a_rare_look_up_list_is_searched_window_by_window(settings):
     assert ([p.pk for p in rest.rows], rest.searched) == ([people[4].pk], 8)
 
 
-def test_within_the_walk_budget_a_look_up_list_fills_its_page(settings):
+def test_windows_count_duplicates_and_reach_every_golden_match_once(settings):
+    """A window's end is read from the sort index alone, duplicates included: the golden
+    matches among the records up to it are all shown, and the next page starts after it."""
+    settings.DASHBOARD_LIST_WALK_MS = 0
+    settings.DASHBOARD_LIST_WINDOW_ROWS = 3
+    goldens = []
+    for score in range(20, 0, -2):
+        golden = person_create(state="TX", score=score)
+        duplicate_of(golden, state="TX", score=score - 1)
+        goldens.append(golden)
+    for golden in goldens[::3]:
+        phone_create(golden, "432-555-0100", "+14325550100")
+    query, _ = criteria.parse(QueryDict("state=TX&has_phone=yes&sort=-score"))
+    pages, cursor = [], None
+    while True:
+        result = criteria.page(query, cursor=cursor, rows=2)
+        pages.append(([p.pk for p in result.rows], result.searched))
+        cursor = result.next_cursor
+        if cursor is None:
+            break
+    # 20 records in sort order, 3 a window (scores 20-18, 17-15, ..., then 2-1 to the end):
+    # seven pages, each golden match once.
+    assert len(pages) == 7
+    assert [pk for rows, _ in pages for pk in rows] == [g.pk for g in goldens[::3]]
+    assert {searched for _, searched in pages[:-1]} == {3}
+    assert pages[-1][1] is None  # the last window reached the end
+
+
+def test_within_the_search_budget_a_look_up_list_fills_its_page_window_after_window(settings):
     people = rare_phones()
+    settings.DASHBOARD_LIST_WALK_MS = 60_000  # all the windows it takes
     settings.DASHBOARD_LIST_WINDOW_ROWS = 5
     query, _ = criteria.parse(QueryDict("state=TX&has_phone=yes&sort=-score"))
     result = criteria.page(query)
