@@ -320,10 +320,10 @@ if READ_REPLICA_URL:
     DATABASE_ROUTERS = ["cmplatform.lib.replica.ReplicaRouter"]
 # Seconds a cached priority-list page or count stays valid (imports invalidate them at once).
 DASHBOARD_CACHE_SECONDS = env.integer("DASHBOARD_CACHE_SECONDS", 300, minimum=0)
-# A priority-list page with look-up criteria (campaign, contact points, touches) is searched
-# window by window (the next WINDOW_ROWS records in sort order each) until it is full or this
-# budget has passed; then it offers to go on (0: one window per page).
-DASHBOARD_LIST_WALK_MS = env.integer("DASHBOARD_LIST_WALK_MS", 25, minimum=0)
+# A priority-list page with look-up criteria (campaign, contact points, touches) walks the
+# sort index until it fills: past this budget it searches the next window of records only and
+# offers to go on (0: always window by window).
+DASHBOARD_LIST_WALK_MS = env.integer("DASHBOARD_LIST_WALK_MS", 20, minimum=0)
 DASHBOARD_LIST_WINDOW_ROWS = env.integer("DASHBOARD_LIST_WINDOW_ROWS", 2_500, minimum=1)
 
 # --- Run mode (reported by /healthz) ---------------------------------------------------------

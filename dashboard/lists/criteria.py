@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from cmplatform.core.models import Campaign, Channel, GoldenCampaign, Person
+from cmplatform.lib.time_limit import TimeLimitExceeded, read_time_limit
 from compliance.models import Tag
 
 PAGE_ROWS = 50
@@ -347,53 +347,49 @@ def _up_to(value: Any, pk: int, column: str, descending: bool) -> Q:
 def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) -> Page:
     """One page of the list in ``query.sort`` order, after ``cursor``.
 
-    Criteria on columns are index ranges. Look-up criteria (campaign, contact points,
-    touches) are checked record by record along the sort order, so a rare combination could
-    walk a whole index: such a page is searched window by window, each window the next
-    ``DASHBOARD_LIST_WINDOW_ROWS`` records in sort order (its end read from the sort index
-    alone), until the page is full or ``DASHBOARD_LIST_WALK_MS`` have passed. A page that
-    stops short says how many records it searched (:attr:`Page.searched`) and its cursor
-    continues after them."""
+    Criteria on columns are index ranges; look-up criteria (campaign, contact points,
+    touches) are checked record by record while the sort index is walked, so a rare
+    combination could walk a whole index. Such a page gets ``DASHBOARD_LIST_WALK_MS`` to fill
+    up (a limit the database enforces); past that it searches the next
+    ``DASHBOARD_LIST_WINDOW_ROWS`` records in sort order only and says so
+    (:attr:`Page.searched`), its cursor continuing after them."""
     column, descending = SORTS[query.sort]
     position = _decode_cursor(cursor, column) if cursor else None
+    after = Q() if position is None else _after(*position, column, descending)
     order = [f"-{column}", "-pk"] if descending else [column, "pk"]
     if column == "id":
         order = order[:1]
     limit = max(1, min(rows, MAX_PAGE_ROWS))
+    on_columns = _on_columns(query, after_cursor=position is not None).filter(after)
+    persons = _with_look_ups(query, on_columns).order_by(*order)
     if not has_look_ups(query):
-        persons = _on_columns(query, after_cursor=position is not None)
-        if position is not None:
-            persons = persons.filter(_after(*position, column, descending))
-        return _page_of(list(persons.order_by(*order)[: limit + 1]), limit, column)
-    deadline = time.monotonic() + settings.DASHBOARD_LIST_WALK_MS / 1000
+        return _page_of(list(persons[: limit + 1]), limit, column)
+    budget = settings.DASHBOARD_LIST_WALK_MS / 1000
+    if budget > 0:
+        try:
+            with read_time_limit(persons.db, budget):
+                return _page_of(list(persons[: limit + 1]), limit, column)
+        except TimeLimitExceeded:
+            pass
+    # The window's end, read from the sort index alone: duplicates count among its records
+    # (the golden-record flag is not in the index).
     window = settings.DASHBOARD_LIST_WINDOW_ROWS
-    found: list[Person] = []
-    searched = 0
-    while True:
-        after = Q() if position is None else _after(*position, column, descending)
-        keyset = position is not None
-        # The window's end: duplicates count among its records, so that the sort index alone
-        # answers (the golden-record flag is not in it).
-        ends = _on_columns(query, after_cursor=keyset, golden=False).filter(after)
-        end = next(iter(ends.order_by(*order).values_list(column, "pk")[window - 1 : window]), None)
-        on_columns = _on_columns(query, after_cursor=keyset).filter(after)
-        persons = _with_look_ups(query, on_columns).order_by(*order)
-        if end is None:
-            # Fewer records than a window are left in sort order: searched to the end.
-            found += persons[: limit + 1 - len(found)]
-            return _page_of(found, limit, column)
-        end_value, end_pk = end
-        found += persons.filter(_up_to(end_value, end_pk, column, descending))[
-            : limit + 1 - len(found)
-        ]
-        if len(found) > limit:
-            return _page_of(found, limit, column)
-        searched += window
-        position = end_value, end_pk
-        if time.monotonic() >= deadline:
-            return Page(
-                rows=found, next_cursor=_encode_cursor(end_value, end_pk), searched=searched
-            )
+    ends = _on_columns(query, after_cursor=position is not None, golden=False)
+    ends = ends.filter(after).order_by(*order)
+    end = next(iter(ends.values_list(column, "pk")[window - 1 : window]), None)
+    if end is None:
+        # Fewer records than a window are left in sort order: searched to the end.
+        return _page_of(list(persons[: limit + 1]), limit, column)
+    end_value, end_pk = end
+    # Closed ranges for the column criteria (``after_cursor``): the window's end is then part
+    # of the index range and the search stops there, matches or not (as a filter on a ``ref``
+    # read of a state MariaDB went on past it to the state's last record).
+    bounded = _on_columns(query, after_cursor=True).filter(after)
+    bounded = bounded.filter(_up_to(end_value, end_pk, column, descending))
+    found = list(_with_look_ups(query, bounded).order_by(*order)[: limit + 1])
+    if len(found) > limit:
+        return _page_of(found, limit, column)
+    return Page(rows=found, next_cursor=_encode_cursor(end_value, end_pk), searched=window)
 
 
 def _page_of(found: list[Person], limit: int, column: str) -> Page:
