@@ -19,13 +19,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import IsNull
 from django.http import QueryDict
 from django.utils import timezone
 
-from cmplatform.core.models import Campaign, Channel, GoldenCampaign, Person
+from cmplatform.core.models import Campaign, Channel, Person
 from cmplatform.lib.time_limit import TimeLimitExceeded, read_time_limit
 from compliance.models import Tag
 
@@ -251,17 +250,20 @@ POINT_COUNTS = {"has_phone": "phones", "has_email": "emails", "has_address": "ad
 
 def _with_look_ups(query: ListQuery, persons: QuerySet[Person]) -> QuerySet[Person]:
     """``persons`` narrowed by the criteria on their clusters' contact points, touches and
-    campaigns, read from the maintained summaries by primary key: ``golden_facts`` through a
-    left join (no row: no contact points, no touches) and ``golden_campaigns`` through a
-    correlated look-up on its ``(person, campaign)`` key. Not ``EXISTS``, and not a join:
-    either lets MariaDB start from a campaign's members and sort them (a semi-join
-    materialization), where a scalar sub-query stays a look-up per record the page walks."""
+    campaigns, read from the maintained summaries by primary key: ``golden_facts`` and
+    ``golden_campaigns`` (on its ``(person, campaign)`` key) through left joins, each
+    criterion on ``COALESCE(column, default)``. That keeps the joins outer: an inner join, or a
+    condition MariaDB sees rejects NULLs, lets it start from a campaign's members and sort them
+    (110 ms at 1M persons), and a correlated sub-query costs ~11 µs per record walked against
+    ~3 µs for the join."""
     data = query.data
     if data.get("campaign"):
-        member = GoldenCampaign.objects.filter(
-            person_id=OuterRef("pk"), campaign_id=data["campaign"].pk
-        ).values("person_id")[:1]
-        persons = persons.filter(IsNull(Subquery(member), False))
+        campaign_id = data["campaign"].pk
+        member = Q(golden_campaigns__campaign_id=campaign_id)
+        persons = persons.alias(
+            campaign_member=FilteredRelation("golden_campaigns", condition=member),
+            in_campaign=Coalesce("campaign_member__campaign_id", 0),
+        ).filter(in_campaign=campaign_id)
     for name, column in POINT_COUNTS.items():
         if data.get(name) in ("yes", "no"):
             persons = persons.alias(**{f"facts_{column}": Coalesce(f"facts__{column}", 0)})
