@@ -383,11 +383,16 @@ def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) 
         # Fewer records than a window are left in sort order: searched to the end.
         return _page_of(list(persons[: limit + 1]), limit, column)
     end_value, end_pk = end
-    # Closed ranges for the column criteria (``after_cursor``): the window's end is then part
-    # of the index range and the search stops there, matches or not (as a filter on a ``ref``
-    # read of a state MariaDB went on past it to the state's last record).
-    bounded = _on_columns(query, after_cursor=True).filter(after)
-    bounded = bounded.filter(_up_to(end_value, end_pk, column, descending))
+    # The window's span of the sort column, stated as a plain range besides the keyset
+    # conditions: MariaDB then reads (state, score) from the cursor to the window's end and
+    # stops there, matches or not (on the keyset conditions alone it read the state's index
+    # by its prefix past the window's end, or the score index across every state).
+    bounded = _on_columns(query).filter(after, _up_to(end_value, end_pk, column, descending))
+    if column != "id":
+        span = {f"{column}__gte" if descending else f"{column}__lte": end_value}
+        if position is not None:
+            span[f"{column}__lte" if descending else f"{column}__gte"] = position[0]
+        bounded = bounded.filter(**span)
     found = list(_with_look_ups(query, bounded).order_by(*order)[: limit + 1])
     if len(found) > limit:
         return _page_of(found, limit, column)
