@@ -254,8 +254,8 @@ def _with_look_ups(query: ListQuery, persons: QuerySet[Person]) -> QuerySet[Pers
     ``golden_campaigns`` (on its ``(person, campaign)`` key) through left joins, each
     criterion on ``COALESCE(column, default)``. That keeps the joins outer: an inner join, or a
     condition MariaDB sees rejects NULLs, lets it start from a campaign's members and sort them
-    (110 ms at 1M persons), and a correlated sub-query costs ~11 µs per record walked against
-    ~3 µs for the join."""
+    (110 ms at 1M persons), and a correlated sub-query made the same 890-record campaign walk
+    at 1M cost 10-14 ms against 3.6-9 ms for the join."""
     data = query.data
     if data.get("campaign"):
         campaign_id = data["campaign"].pk
