@@ -20,6 +20,7 @@ first of the highest-precedence rule and a conflict lists them all: ingestion ne
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cmplatform.lib.hygiene.names import nickname_keys
 
@@ -35,9 +36,9 @@ PRECEDENCE = (RULE_EMAIL, RULE_PHONE, RULE_NAME_ZIP)
 CANDIDATE_CAP = 25
 
 
-@dataclass(frozen=True, slots=True)
-class NameFacts:
-    """The parts of a name matching compares."""
+class NameFacts(NamedTuple):
+    """The parts of a name matching compares (a tuple: the importing process makes one for
+    every row it places)."""
 
     first_key: str
     last_key: str

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from cmplatform.lib.runtime import relax_gc_for_process
 from ingestion.mapping import ColumnMapping
 from ingestion.records import NormalizedRecord, RejectedRecord, Rules, normalize_record
 from ingestion.sources import RowError, SourceReader, SourceRow
@@ -61,6 +62,7 @@ def _initialise_worker(mapping: ColumnMapping, rules: Rules) -> None:
     global _worker_mapping, _worker_rules  # one copy per worker process
     _worker_mapping, _worker_rules = mapping, rules
     os.nice(WORKER_NICENESS)
+    relax_gc_for_process()
 
 
 def _normalise_packed(packed_rows: bytes) -> bytes:

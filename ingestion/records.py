@@ -26,6 +26,7 @@ from cmplatform.lib.hygiene.emails import normalize_email
 from cmplatform.lib.hygiene.names import NameResult, normalize_name_parts, parse_full_name
 from cmplatform.lib.hygiene.phones import normalize_phone
 from cmplatform.lib.normalize import name_key
+from cmplatform.lib.runtime import fast_pickle
 from ingestion import mapping as canonical
 from ingestion.mapping import ColumnMapping
 from ingestion.sources import SourceRow
@@ -59,6 +60,7 @@ REQUIRE_NAME = "name"  # a first or last name, or a full name
 REQUIRE_CONTACT = "contact"  # a phone, an e-mail or a street
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Issue:
     """A non-fatal problem of one value: the row is accepted, the value kept as given."""
@@ -68,6 +70,7 @@ class Issue:
     value: str | None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class PhoneValue:
     """A phone number of a row: as given, its E.164 form when valid, and its kind."""
@@ -80,6 +83,7 @@ class PhoneValue:
     from_mobile_column: bool
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class EmailValue:
     """An e-mail address of a row: as given, normalised when valid, and why not."""
@@ -90,6 +94,7 @@ class EmailValue:
     reason: str | None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class AddressValue:
     """The postal address of a row, USPS-standardised where possible."""
@@ -104,6 +109,7 @@ class AddressValue:
     is_standardized: bool
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class NormalizedRecord:
     """What one source row says about a person, normalised."""
@@ -145,6 +151,7 @@ class NormalizedRecord:
         return values
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class RejectedRecord:
     """A row the source's rules reject: kept verbatim with the reason."""

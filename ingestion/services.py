@@ -35,6 +35,7 @@ from cmplatform.core.models import Campaign, Channel
 from cmplatform.lib.generation import PERSONS, PERSONS_BULK, data_generation_bump_on_commit
 from cmplatform.lib.pagination import keyset_pages
 from cmplatform.lib.progress import progress_publish
+from cmplatform.lib.runtime import relaxed_gc
 from compliance.models import Suppression
 from compliance.scrub import compliance_rescrub
 from dedupe.models import DedupeRun
@@ -628,7 +629,7 @@ def import_run(
     started = time.monotonic()
     done_at_start = batch.rows_read
     try:
-        with _reader_for(batch, url) as reader:
+        with _reader_for(batch, url) as reader, relaxed_gc():
             reader.skip_to(batch.last_row)
             writer = ChunkWriter(
                 connection,

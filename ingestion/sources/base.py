@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
+from cmplatform.lib.runtime import fast_pickle
+
 # The kinds open_source() knows, by the name `source_type=` takes.
 SOURCE_TYPES: tuple[str, ...] = ("csv", "xlsx", "xls", "sqlite", "mysql", "mysql_dump")
 
@@ -113,6 +115,7 @@ def first_escaped_byte(text: str) -> tuple[int, str]:
     return match.start(), f"\\x{ord(match.group()) - 0xDC00:02x}"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class SourceRow:
     """One data row of a source.
@@ -129,6 +132,7 @@ class SourceRow:
     values: dict[str, str | None]
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class RowError:
     """A row that could not be read as data; it keeps its number, so nothing is silently lost.
