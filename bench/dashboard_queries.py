@@ -416,7 +416,11 @@ def load(arguments: argparse.Namespace, server: Server, var_dir: Path) -> LoadRe
         connection = server.connect(arguments.database)
         seconds = scores_spread(connection.cursor())
         connection.close()
-        return seconds, ""
+        # an UPDATE outside the application: campaign memberships take the new scores
+        synced, out = manage(
+            env, "golden_facts_rebuild --scores", "golden_facts_rebuild", "--scores"
+        )
+        return seconds + synced, out.strip()
 
     steps.run(report, "scores (bench-only set-based UPDATE)", scores)
     if {"load_registry internal list", "manage.py scrub (full re-scrub)"} <= steps.finished:

@@ -8,6 +8,9 @@ touchpoints or cluster links calls :func:`golden_facts_refresh` in the same tran
 (ingestion per chunk, golden-record runs, merges, unmerges, audited edits), and
 :func:`golden_facts_rebuild` recomputes them all (the migration that created them, and
 ``manage.py golden_facts_rebuild`` after a restore or a hand-made bulk change).
+``golden_campaigns.score`` is the golden record's score, so that a campaign's members read in
+score order from one index; :func:`golden_scores_sync` copies scores changed in bulk outside
+the application (``manage.py golden_facts_rebuild --scores``).
 
 Set-based: the persons to refresh are staged, their golden records and cluster members found
 with joins, each source table aggregated once per call, and the summary rows replaced; no
@@ -85,6 +88,38 @@ def golden_facts_rebuild(*, using: str = DEFAULT_DB_ALIAS) -> int:
     return written
 
 
+def golden_scores_sync(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Copy ``persons.score`` into ``golden_campaigns`` where they differ, a primary-key range
+    of persons per transaction: after scores were changed in bulk outside the application
+    (its own edits keep them in step). Returns the rows changed."""
+    connection = connections[using]
+    persons = connection.ops.quote_name("persons")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {persons}")
+        low, high = cursor.fetchone()
+    if low is None:
+        return 0
+    if connection.vendor == "mysql":
+        statement = (
+            f"UPDATE golden_campaigns gc JOIN {persons} p ON p.id = gc.person_id "
+            "SET gc.score = p.score "
+            "WHERE gc.person_id >= %s AND gc.person_id < %s AND gc.score <> p.score"
+        )
+    else:
+        statement = (
+            f"UPDATE golden_campaigns SET score = (SELECT p.score FROM {persons} p "
+            "WHERE p.id = golden_campaigns.person_id) "
+            "WHERE person_id >= %s AND person_id < %s AND score <> (SELECT p.score "
+            f"FROM {persons} p WHERE p.id = golden_campaigns.person_id)"
+        )
+    changed = 0
+    for start in range(low, high + 1, REBUILD_RANGE):
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            cursor.execute(statement, (start, start + REBUILD_RANGE))
+            changed += int(cursor.rowcount)
+    return changed
+
+
 def _refresh_staged(connection: BaseDatabaseWrapper) -> int:
     """Replace the summaries of the persons staged in ``stg_facts_ids`` and of their golden
     records."""
@@ -133,9 +168,10 @@ def _refresh_staged(connection: BaseDatabaseWrapper) -> int:
         )
         written = int(cursor.rowcount)
         cursor.execute(
-            "INSERT INTO golden_campaigns (person_id, campaign_id) "
-            f"SELECT DISTINCT m.golden, t.campaign_id FROM {_MEMBERS} m "
-            "JOIN touchpoints t ON t.person_id = m.member WHERE t.campaign_id IS NOT NULL"
+            "INSERT INTO golden_campaigns (person_id, campaign_id, score) "
+            f"SELECT DISTINCT m.golden, t.campaign_id, g.score FROM {_MEMBERS} m "
+            "JOIN touchpoints t ON t.person_id = m.member "
+            "JOIN persons g ON g.id = m.golden WHERE t.campaign_id IS NOT NULL"
         )
     for name in (_IDS, _GOLDEN, _MEMBERS):
         staging_drop(connection, name=name)

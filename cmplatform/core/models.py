@@ -474,11 +474,20 @@ class GoldenCampaign(models.Model):
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="golden_campaigns", db_index=False
     )
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    # The membership index leads with the campaign: no index of its own.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # The golden record's ``persons.score``, copied so that a campaign's members can be read in
+    # score order from one index (a campaign-only list walks it instead of every record).
+    score = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         db_table = "golden_campaigns"
         verbose_name = "golden-record campaign"
+        indexes = [
+            models.Index(fields=["campaign", "score", "person"], name="golden_campaigns_score_idx")
+        ]
 
     def __str__(self) -> str:
         return f"Person {self.person_id} in campaign {self.campaign_id}"

@@ -19,7 +19,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
 from cmplatform.core.golden_facts import golden_facts_refresh
-from cmplatform.core.models import Address, AuditLog, EmailAddress, Person, PhoneNumber, Touchpoint
+from cmplatform.core.models import (
+    Address,
+    AuditLog,
+    EmailAddress,
+    GoldenCampaign,
+    Person,
+    PhoneNumber,
+    Touchpoint,
+)
 from cmplatform.core.roles import ADMIN, ROLES
 
 # Fields a person may edit on a golden record; an edit locks the field against imports and
@@ -167,6 +175,9 @@ def person_update(*, person: Person, changes: Mapping[str, Any], by: Actor, orig
     # a value set by hand is the person's own: survivorship no longer answers for it
     locked.survivorship = {k: v for k, v in locked.survivorship.items() if k not in changed}
     locked.save()
+    if "score" in changed:
+        # campaign members are listed in score order from their own copy of the score
+        GoldenCampaign.objects.filter(person_id=locked.pk).update(score=locked.score)
     audit_record(
         actor=by,
         origin=origin,

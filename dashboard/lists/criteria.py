@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
 
-from cmplatform.core.models import Campaign, Channel, Person
+from cmplatform.core.models import Campaign, Channel, GoldenCampaign, Person
 from cmplatform.lib.time_limit import TimeLimitExceeded, read_time_limit
 from compliance.models import Tag
 
@@ -238,26 +238,51 @@ LOOK_UP_KEYS = (
 )
 
 
-def has_look_ups(query: ListQuery) -> bool:
+def has_look_ups(query: ListQuery, *, besides: tuple[str, ...] = ()) -> bool:
     """Whether ``query`` has criteria checked by a look-up per record (campaign, contact
-    points, touches): a page of them walks the records in sort order until it fills."""
-    return any(query.data.get(key) not in (None, "") for key in LOOK_UP_KEYS)
+    points, touches), other than ``besides``: a page of them walks the records in sort order
+    until it fills."""
+    return any(query.data.get(key) not in (None, "") for key in LOOK_UP_KEYS if key not in besides)
 
 
 # Contact-point criteria and the ``golden_facts`` count each reads.
 POINT_COUNTS = {"has_phone": "phones", "has_email": "emails", "has_address": "addresses"}
 
 
-def _with_look_ups(query: ListQuery, persons: QuerySet[Person]) -> QuerySet[Person]:
+def _with_look_ups(
+    query: ListQuery,
+    persons: QuerySet[Person],
+    *,
+    by_campaign: bool = False,
+    member: Q | None = None,
+) -> QuerySet[Person]:
     """``persons`` narrowed by the criteria on their clusters' contact points, touches and
     campaigns, read from the maintained summaries by primary key: ``golden_facts`` and
     ``golden_campaigns`` (on its ``(person, campaign)`` key) through left joins, each
     criterion on ``COALESCE(column, default)``. That keeps the joins outer: an inner join, or a
     condition MariaDB sees rejects NULLs, lets it start from a campaign's members and sort them
     (110 ms at 1M persons), and a correlated sub-query made the same 890-record campaign walk
-    at 1M cost 10-14 ms against 3.6-9 ms for the join."""
+    at 1M cost 10-14 ms against 3.6-9 ms for the join.
+
+    ``by_campaign``: the page reads the campaign's members in score order (:func:`_by_campaign`);
+    the campaign is then an inner join, aliased ``member``, that the page orders by, and
+    ``member`` holds the page's conditions on it (its keyset). They go into the one ``filter``
+    that names the join: Django joins a multi-valued relation again for each ``filter``."""
     data = query.data
-    if data.get("campaign"):
+    if data.get("campaign") and by_campaign:
+        campaign_id = data["campaign"].pk
+        member = Q() if member is None else member
+        # the score range as a range of the membership index too
+        if data.get("score_min") is not None:
+            member &= Q(member__score__gte=data["score_min"])
+        if data.get("score_max") is not None:
+            member &= Q(member__score__lte=data["score_max"])
+        persons = persons.alias(
+            member=FilteredRelation(
+                "golden_campaigns", condition=Q(golden_campaigns__campaign_id=campaign_id)
+            )
+        ).filter(Q(member__campaign_id=campaign_id) & member)
+    elif data.get("campaign"):
         campaign_id = data["campaign"].pk
         member = Q(golden_campaigns__campaign_id=campaign_id)
         persons = persons.alias(
@@ -328,22 +353,40 @@ class Page:
     searched: int | None = None
 
 
-def _after(value: Any, pk: int, column: str, descending: bool) -> Q:
-    """The records after ``(value, pk)`` in sort order."""
+def _after(value: Any, pk: int, column: str, descending: bool, key: str = "pk") -> Q:
+    """The records after ``(value, pk)`` in the order of ``(column, key)``."""
     if column == "id":
         return Q(pk__lt=pk) if descending else Q(pk__gt=pk)
     if descending:
-        return Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lt": pk})
-    return Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk})
+        return Q(**{f"{column}__lt": value}) | Q(**{column: value, f"{key}__lt": pk})
+    return Q(**{f"{column}__gt": value}) | Q(**{column: value, f"{key}__gt": pk})
 
 
-def _up_to(value: Any, pk: int, column: str, descending: bool) -> Q:
-    """The records at or before ``(value, pk)`` in sort order."""
+def _up_to(value: Any, pk: int, column: str, descending: bool, key: str = "pk") -> Q:
+    """The records at or before ``(value, pk)`` in the order of ``(column, key)``."""
     if column == "id":
         return Q(pk__gte=pk) if descending else Q(pk__lte=pk)
     if descending:
-        return Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gte": pk})
-    return Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lte": pk})
+        return Q(**{f"{column}__gt": value}) | Q(**{column: value, f"{key}__gte": pk})
+    return Q(**{f"{column}__lt": value}) | Q(**{column: value, f"{key}__lte": pk})
+
+
+# Criteria on the leading column of an index of persons.
+LEADING_KEYS = ("state", "county", "zip5", "lead_status")
+
+
+def _by_campaign(query: ListQuery, column: str) -> bool:
+    """Whether a page reads the campaign's members in score order from
+    ``golden_campaigns_score_idx`` rather than walking an index of persons: a campaign list
+    sorted by score with no criterion that leads an index of persons. Walking the score index
+    for such a list reads every record until 50 members turn up (8,300 records at 10M persons
+    for a campaign of older records, past the walk's budget); the members' index reads 50."""
+    data = query.data
+    return (
+        bool(data.get("campaign"))
+        and column == "score"
+        and not any(data.get(key) for key in LEADING_KEYS)
+    )
 
 
 def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) -> Page:
@@ -351,59 +394,106 @@ def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) 
 
     Criteria on columns are index ranges; look-up criteria (campaign, contact points,
     touches) are checked record by record while the sort index is walked, so a rare
-    combination could walk a whole index. Such a page gets ``DASHBOARD_LIST_WALK_MS`` to fill
-    up (a limit the database enforces); past that it searches the next
+    combination could walk a whole index. A campaign list by score with no criterion leading
+    an index of persons reads the campaign's members in score order instead
+    (:func:`_by_campaign`). A page with look-ups gets ``DASHBOARD_LIST_WALK_MS`` to fill up (a
+    limit the database enforces); past that it searches the next
     ``DASHBOARD_LIST_WINDOW_ROWS`` records in sort order only and says so
     (:attr:`Page.searched`), its cursor continuing after them."""
     column, descending = SORTS[query.sort]
+    by_campaign = _by_campaign(query, column)
+    # The sort: persons' (column, id), or the members' copy of the score and their person.
+    value, key = ("member__score", "member__person_id") if by_campaign else (column, "pk")
     position = _decode_cursor(cursor, column) if cursor else None
-    after = Q() if position is None else _after(*position, column, descending)
-    order = [f"-{column}", "-pk"] if descending else [column, "pk"]
+    after = Q() if position is None else _after(*position, value, descending, key)
+    order = [f"-{value}", f"-{key}"] if descending else [value, key]
     if column == "id":
         order = order[:1]
     limit = max(1, min(rows, MAX_PAGE_ROWS))
-    on_columns = _on_columns(query, after_cursor=position is not None).filter(after)
-    persons = _with_look_ups(query, on_columns).order_by(*order)
-    if not has_look_ups(query):
-        return _page_of(list(persons[: limit + 1]), limit, column)
+    on_columns = _on_columns(query, after_cursor=position is not None)
+    if by_campaign:
+        persons = _with_look_ups(query, on_columns, by_campaign=True, member=after)
+    else:
+        persons = _with_look_ups(query, on_columns.filter(after))
+    if by_campaign:
+        persons = persons.annotate(list_score=F("member__score"))
+    persons = persons.order_by(*order)
+    shown = "list_score" if by_campaign else column
+    # Read from the members' index, the campaign is a range of it, not a look-up per record.
+    if not has_look_ups(query, besides=("campaign",) if by_campaign else ()):
+        return _page_of(list(persons[: limit + 1]), limit, shown)
     budget = settings.DASHBOARD_LIST_WALK_MS / 1000
     if budget > 0:
         try:
             with read_time_limit(persons.db, budget):
-                return _page_of(list(persons[: limit + 1]), limit, column)
+                return _page_of(list(persons[: limit + 1]), limit, shown)
         except TimeLimitExceeded:
             pass
-    # The window's end, read from the sort index alone: duplicates count among its records
-    # (the golden-record flag is not in the index).
     window = settings.DASHBOARD_LIST_WINDOW_ROWS
-    ends = _on_columns(query, after_cursor=position is not None, golden=False)
-    ends = ends.filter(after).order_by(*order)
-    end = next(iter(ends.values_list(column, "pk")[window - 1 : window]), None)
+    end = _window_end(query, column, descending, position, by_campaign, window)
     if end is None:
         # Fewer records than a window are left in sort order: searched to the end.
-        return _page_of(list(persons[: limit + 1]), limit, column)
+        return _page_of(list(persons[: limit + 1]), limit, shown)
     end_value, end_pk = end
     # The window's span of the sort column, stated as a plain range besides the keyset
     # conditions: MariaDB then reads (state, score) from the cursor to the window's end and
     # stops there, matches or not (on the keyset conditions alone it read the state's index
     # by its prefix past the window's end, or the score index across every state).
-    bounded = _on_columns(query).filter(after, _up_to(end_value, end_pk, column, descending))
+    window_keys = after & _up_to(end_value, end_pk, value, descending, key)
     if column != "id":
-        span = {f"{column}__gte" if descending else f"{column}__lte": end_value}
+        window_keys &= Q(**{f"{value}__gte" if descending else f"{value}__lte": end_value})
         if position is not None:
-            span[f"{column}__lte" if descending else f"{column}__gte"] = position[0]
-        bounded = bounded.filter(**span)
-    found = list(_with_look_ups(query, bounded).order_by(*order)[: limit + 1])
+            window_keys &= Q(**{f"{value}__lte" if descending else f"{value}__gte": position[0]})
+    if by_campaign:
+        bounded = _with_look_ups(query, _on_columns(query), by_campaign=True, member=window_keys)
+        bounded = bounded.annotate(list_score=F("member__score"))
+    else:
+        bounded = _with_look_ups(query, _on_columns(query).filter(window_keys))
+    found = list(bounded.order_by(*order)[: limit + 1])
     if len(found) > limit:
-        return _page_of(found, limit, column)
+        return _page_of(found, limit, shown)
     return Page(rows=found, next_cursor=_encode_cursor(end_value, end_pk), searched=window)
 
 
-def _page_of(found: list[Person], limit: int, column: str) -> Page:
+def _window_end(
+    query: ListQuery,
+    column: str,
+    descending: bool,
+    position: tuple[Any, int] | None,
+    by_campaign: bool,
+    window: int,
+) -> tuple[Any, int] | None:
+    """The ``window``-th record after ``position`` in sort order, read from the sort index
+    alone (duplicates count among a window's records: the golden-record flag is not in the
+    index; so do a campaign's members that other criteria on persons leave out)."""
+    order = [f"-{column}", "-pk"] if descending else [column, "pk"]
+    if column == "id":
+        order = order[:1]
+    if by_campaign:
+        data = query.data
+        members = GoldenCampaign.objects.filter(campaign_id=data["campaign"].pk)
+        if data.get("score_min") is not None:
+            members = members.filter(score__gte=data["score_min"])
+        if data.get("score_max") is not None:
+            members = members.filter(score__lte=data["score_max"])
+        if position is not None:
+            members = members.filter(_after(*position, "score", descending, "person_id"))
+        ordered = members.order_by(*[o.replace("pk", "person_id") for o in order])
+        return next(iter(ordered.values_list("score", "person_id")[window - 1 : window]), None)
+    records = _on_columns(query, after_cursor=position is not None, golden=False)
+    if position is not None:
+        records = records.filter(_after(*position, column, descending))
+    ends = records.order_by(*order).values_list(column, "pk")
+    return next(iter(ends[window - 1 : window]), None)
+
+
+def _page_of(found: list[Person], limit: int, shown: str) -> Page:
+    """The page of ``found`` (``limit`` + 1 rows read); ``shown`` is the attribute holding
+    each row's sort value."""
     more = len(found) > limit
     found = found[:limit]
     next_cursor = None
     if more and found:
         last = found[-1]
-        next_cursor = _encode_cursor(getattr(last, column) if column != "id" else last.pk, last.pk)
+        next_cursor = _encode_cursor(getattr(last, shown) if shown != "id" else last.pk, last.pk)
     return Page(rows=found, next_cursor=next_cursor)

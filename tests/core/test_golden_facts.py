@@ -14,7 +14,11 @@ import pytest
 from django.core.management import call_command
 
 from cmplatform.core import golden_facts
-from cmplatform.core.golden_facts import golden_facts_rebuild, golden_facts_refresh
+from cmplatform.core.golden_facts import (
+    golden_facts_rebuild,
+    golden_facts_refresh,
+    golden_scores_sync,
+)
 from cmplatform.core.models import (
     Address,
     AuditLog,
@@ -25,7 +29,7 @@ from cmplatform.core.models import (
     PhoneNumber,
     Touchpoint,
 )
-from cmplatform.core.services import model_delete_audited, model_save_audited
+from cmplatform.core.services import model_delete_audited, model_save_audited, person_update
 from cmplatform.demo import generate_demo_sources
 from dedupe.services import dedupe_run, person_make_golden, person_unmerge, persons_merge
 from ingestion.services import ImportRequest, import_file, import_run
@@ -80,6 +84,10 @@ def stored() -> tuple[dict[int, dict[str, Any]], set[tuple[int, int]]]:
 
 def assert_summaries_true() -> None:
     assert stored() == truth()
+    # each membership carries its golden record's score (the list's campaign index)
+    scores = dict(Person.objects.values_list("pk", "score"))
+    memberships = GoldenCampaign.objects.values_list("person_id", "score")
+    assert [(pk, score) for pk, score in memberships if scores[pk] != score] == []
 
 
 def touch(person: Person, channel: str, at: dt.datetime, campaign: Campaign | None = None) -> None:
@@ -262,4 +270,41 @@ def test_the_rebuild_command_reports_what_it_summarised(cluster):
     out = io.StringIO()
     call_command("golden_facts_rebuild", stdout=out)
     assert out.getvalue().startswith("2 golden records summarised in ")
+    assert_summaries_true()
+
+
+def test_a_score_edit_reaches_the_campaign_memberships(cluster):
+    golden = cluster["golden"]
+    assert GoldenCampaign.objects.filter(person=golden).count() == 2
+
+    person_update(person=golden, changes={"score": 87}, by=None, origin="test")
+
+    assert set(GoldenCampaign.objects.filter(person=golden).values_list("score", flat=True)) == {87}
+    assert_summaries_true()
+
+
+def test_scores_changed_in_bulk_are_copied_by_the_sync(cluster):
+    golden, lone = cluster["golden"], cluster["lone"]
+    Person.objects.filter(pk__in=[golden.pk, lone.pk]).update(score=42)
+    Person.objects.filter(pk=lone.pk).update(score=7)
+
+    out = io.StringIO()
+    call_command("golden_facts_rebuild", "--scores", stdout=out)
+
+    assert out.getvalue().startswith("3 campaign memberships re-scored in ")
+    assert_summaries_true()
+    assert golden_scores_sync() == 0  # nothing left to copy
+
+
+def test_a_merge_gives_the_memberships_the_golden_records_score(cluster):
+    golden, lone = cluster["golden"], cluster["lone"]
+    Person.objects.filter(pk=golden.pk).update(score=90)
+    Person.objects.filter(pk=lone.pk).update(score=10)
+    golden_scores_sync()
+
+    persons_merge(golden=Person.objects.get(pk=golden.pk), duplicates=[lone], by=None)
+
+    spring = cluster["spring"]
+    assert GoldenCampaign.objects.get(person=golden, campaign=spring).score == 90
+    assert not GoldenCampaign.objects.filter(person=lone).exists()
     assert_summaries_true()

@@ -241,6 +241,75 @@ def test_windows_count_duplicates_and_reach_every_golden_match_once(settings):
     assert pages[-1][1] is None  # the last window reached the end
 
 
+def campaign_members() -> Campaign:
+    """A campaign whose members are scattered among higher-scored records: 14 golden members
+    (two through a duplicate's touch, one merged away), some with a phone, and non-members."""
+    campaign = Campaign.objects.create(name="Mail 2024", campaign_type="mail")
+    other = Campaign.objects.create(name="Calls 2025", campaign_type="call")
+    for index in range(14):
+        member = person_create(state="TX" if index % 2 else "NM", score=index * 7 % 50)
+        if index % 5 == 0:  # a member through its duplicate's touch
+            touch(duplicate_of(member, score=99), "mail", days_ago=3, campaign=campaign)
+        else:
+            touch(member, "mail", days_ago=3, campaign=campaign)
+        if index % 3 == 0:
+            phone_create(member, f"432-555-{index:04d}", f"+1432555{index:04d}")
+        stranger = person_create(state="TX", score=index * 7 % 50 + 1)
+        touch(stranger, "call", days_ago=3, campaign=other)
+    person_create(state="TX", score=100)  # in no campaign, top of the score index
+    return campaign
+
+
+def walk(query: criteria.ListQuery, rows: int) -> list[tuple[list[int], int | None]]:
+    pages, cursor = [], None
+    while True:
+        result = criteria.page(query, cursor=cursor, rows=rows)
+        pages.append(([p.pk for p in result.rows], result.searched))
+        cursor = result.next_cursor
+        if cursor is None:
+            return pages
+
+
+@pytest.mark.parametrize("sort", ["-score", "score"])
+@pytest.mark.parametrize(
+    "extra", ["", "&score_min=7&score_max=35", "&has_phone=yes", "&mail_touches_min=1"]
+)
+@pytest.mark.parametrize("walk_ms", [60_000, 0])
+def test_a_campaign_list_by_score_reads_the_members_in_score_order(settings, sort, extra, walk_ms):
+    settings.DASHBOARD_LIST_WALK_MS = walk_ms  # 0: every page is one window of 4 members
+    settings.DASHBOARD_LIST_WINDOW_ROWS = 4
+    campaign = campaign_members()
+    query, form = criteria.parse(QueryDict(f"campaign={campaign.pk}{extra}&sort={sort}"))
+    assert query is not None, form.errors
+    assert criteria._by_campaign(query, "score")
+
+    pages = walk(query, rows=3)
+
+    shown = [pk for rows, _ in pages for pk in rows]
+    selected = list(criteria.filtered(query))
+    assert selected and all(not p.is_duplicate for p in selected)
+    expected = sorted(selected, key=lambda p: (p.score, p.pk), reverse=sort == "-score")
+    assert shown == [p.pk for p in expected]
+    searched = {searched for _, searched in pages}
+    if walk_ms == 0 and "has_phone" in extra:
+        assert searched == {4, None}  # windows of 4 members, the last to the end
+    else:
+        # the campaign alone is a range of the members' index: ordinary pages
+        assert searched == {None}
+
+
+def test_a_campaign_list_with_a_state_or_another_sort_walks_the_persons_index():
+    campaign = campaign_members()
+    for extra, sort in (("&state=TX", "-score"), ("", "-updated_at")):
+        query, _ = criteria.parse(QueryDict(f"campaign={campaign.pk}{extra}&sort={sort}"))
+        assert query is not None
+        assert not criteria._by_campaign(query, criteria.SORTS[sort][0])
+        selected = list(criteria.filtered(query))
+        column, descending = criteria.SORTS[sort]
+        expected = sorted(selected, key=lambda p: (getattr(p, column), p.pk), reverse=descending)
+        assert [pk for rows, _ in walk(query, rows=4) for pk in rows] == [p.pk for p in expected]
+
+
 def test_within_the_walk_budget_a_look_up_list_fills_its_page(settings):
     people = rare_phones()
     settings.DASHBOARD_LIST_WALK_MS = 60_000  # never cut short here

@@ -6,10 +6,9 @@ from django.db import migrations, models
 
 
 def build(apps, schema_editor):
-    # The service reads the tables by name, set-based; at 10M persons it takes minutes.
-    from cmplatform.core.golden_facts import golden_facts_rebuild
-
-    golden_facts_rebuild(using=schema_editor.connection.alias)
+    # The summaries are built by 0011, once golden_campaigns has all its columns: the service
+    # writes the tables as the current models define them.
+    return
 
 
 class Migration(migrations.Migration):
