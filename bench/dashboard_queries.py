@@ -552,8 +552,8 @@ class _Captured(Exception):
 
 
 def statement(run: Callable[[], Any], *, last: bool = False) -> tuple[str, Any]:
-    """The first SELECT of persons rows that ``run`` sends, and its parameters (not executed;
-    a look-up list's window end, which reads the sort index only, runs before it); with
+    """The first SELECT of persons rows (or ids) that ``run`` sends, and its parameters (not
+    executed; a look-up list's window end, which reads the sort index only, runs before it); with
     ``last``, ``run`` runs to its end and its last such SELECT is given (a windowed page's
     last window's search)."""
     from django.db import connection
@@ -561,7 +561,9 @@ def statement(run: Callable[[], Any], *, last: bool = False) -> tuple[str, Any]:
     captured: list[tuple[str, Any]] = []
 
     def intercept(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        if sql.startswith("SELECT `persons`.`id`, `persons`.`first_name`"):
+        # the page's walk: persons rows, or only their ids (and a campaign member's score)
+        # when the rows are read by primary key after it (the read has no LIMIT)
+        if sql.startswith("SELECT `persons`.`id`") and " LIMIT " in sql:
             captured.append((sql, params))
             if not last:
                 raise _Captured

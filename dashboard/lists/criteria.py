@@ -410,7 +410,9 @@ def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) 
     if column == "id":
         order = order[:1]
     limit = max(1, min(rows, MAX_PAGE_ROWS))
-    on_columns = _on_columns(query, after_cursor=position is not None)
+    # Look-ups that only golden records pass: the walk reads persons' index alone.
+    golden = not _only_golden_pass(query)
+    on_columns = _on_columns(query, after_cursor=position is not None, golden=golden)
     if by_campaign:
         persons = _with_look_ups(query, on_columns, by_campaign=True, member=after)
     else:
@@ -421,19 +423,19 @@ def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) 
     shown = "list_score" if by_campaign else column
     # Read from the members' index, the campaign is a range of it, not a look-up per record.
     if not has_look_ups(query, besides=("campaign",) if by_campaign else ()):
-        return _page_of(list(persons[: limit + 1]), limit, shown)
+        return _page_of(_fetch(persons, limit + 1, golden, shown), limit, shown)
     budget = settings.DASHBOARD_LIST_WALK_MS / 1000
     if budget > 0:
         try:
             with read_time_limit(persons.db, budget):
-                return _page_of(list(persons[: limit + 1]), limit, shown)
+                return _page_of(_fetch(persons, limit + 1, golden, shown), limit, shown)
         except TimeLimitExceeded:
             pass
     window = settings.DASHBOARD_LIST_WINDOW_ROWS
     end = _window_end(query, column, descending, position, by_campaign, window)
     if end is None:
         # Fewer records than a window are left in sort order: searched to the end.
-        return _page_of(list(persons[: limit + 1]), limit, shown)
+        return _page_of(_fetch(persons, limit + 1, golden, shown), limit, shown)
     end_value, end_pk = end
     # The window's span of the sort column, stated as a plain range besides the keyset
     # conditions: MariaDB then reads (state, score) from the cursor to the window's end and
@@ -445,14 +447,51 @@ def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) 
         if position is not None:
             window_keys &= Q(**{f"{value}__lte" if descending else f"{value}__gte": position[0]})
     if by_campaign:
-        bounded = _with_look_ups(query, _on_columns(query), by_campaign=True, member=window_keys)
+        bounded = _on_columns(query, golden=golden)
+        bounded = _with_look_ups(query, bounded, by_campaign=True, member=window_keys)
         bounded = bounded.annotate(list_score=F("member__score"))
     else:
-        bounded = _with_look_ups(query, _on_columns(query).filter(window_keys))
-    found = list(bounded.order_by(*order)[: limit + 1])
+        bounded = _with_look_ups(query, _on_columns(query, golden=golden).filter(window_keys))
+    found = _fetch(bounded.order_by(*order), limit + 1, golden, shown)
     if len(found) > limit:
         return _page_of(found, limit, shown)
     return Page(rows=found, next_cursor=_encode_cursor(end_value, end_pk), searched=window)
+
+
+def _only_golden_pass(query: ListQuery) -> bool:
+    """Whether a look-up of ``query`` needs a summary row, which only golden records have
+    (a record linked as a duplicate loses its rows in the same transaction): a campaign, a
+    contact point or a touch required. The page then need not read each walked record's row
+    for its golden-record flag: the walk reads the sort index alone (at 1M persons a state's
+    336k records walked in 1.3 s, against 3.25 s reading each row), and the page's rows are
+    read by primary key afterwards."""
+    data = query.data
+    required = [data.get("campaign"), *(data.get(name) == "yes" for name in POINT_COUNTS)]
+    for channel in CHANNELS:
+        low = data.get(f"{channel}_touches_min")
+        required += [low is not None and low > 0, data.get(f"{channel}_last_touch_after")]
+    return any(required)
+
+
+def _fetch(persons: QuerySet[Person], count: int, golden: bool, shown: str) -> list[Person]:
+    """The first ``count`` rows of ``persons``; unless ``golden`` (the golden-record flag
+    filtered in the walk), their ids and sort values first and the rows by primary key
+    after, so that the walk reads no row it does not keep."""
+    if golden:
+        return list(persons[:count])
+    if shown == "list_score":
+        found = list(persons.values_list("pk", F("list_score"))[:count])
+    else:
+        found = [(pk, None) for pk in persons.values_list("pk", flat=True)[:count]]
+    by_id = Person.objects.using(persons.db).in_bulk([pk for pk, _ in found])
+    rows = []
+    for pk, list_score in found:
+        person = by_id.get(pk)
+        if person is not None:  # gone since: skipped, as a later read would
+            if list_score is not None:
+                person.list_score = list_score  # type: ignore[attr-defined]
+            rows.append(person)
+    return rows
 
 
 def _window_end(
