@@ -973,7 +973,7 @@ def statement_timeout(seconds: float) -> None:
 
 def django_setup(server: Server, database: str, var_dir: Path) -> None:
     """This process's Django on the bench database: no DEBUG (no query log), locmem cache,
-    no page or count cache."""
+    no page or count cache, startup objects frozen as in the server."""
     env = command_environment(server, database, var_dir / "queries")
     (var_dir / "queries" / "static").mkdir(parents=True, exist_ok=True)
     # The list search settings may be tried out from the bench's own environment.
@@ -989,6 +989,9 @@ def django_setup(server: Server, database: str, var_dir: Path) -> None:
     import django
 
     django.setup()
+    from cmplatform.lib.runtime import freeze_after_startup
+
+    freeze_after_startup()  # as the server's process does (cmplatform/asgi.py)
     from django.db.backends.signals import connection_created
 
     def limit(sender: Any, connection: Any, **kwargs: Any) -> None:

@@ -8,6 +8,9 @@
   chunk's records hold no reference cycles (refcounting frees them), but with the default
   thresholds the cyclic collector rescans every live record again and again as a chunk is
   assembled: measured at a fifth of normalising time and half of unpickling time.
+* :func:`freeze_after_startup` — a server process moves what it imported at startup (Django,
+  every view, the normalisers' tables) out of the collector's sight: a full collection of that
+  heap took 42 ms in the middle of a list's count (one request in twenty at 1M persons).
 """
 
 from __future__ import annotations
@@ -73,3 +76,14 @@ def relax_gc_for_process() -> None:
     """:func:`relaxed_gc` for the rest of a process that only does bulk work (a worker)."""
     gc.freeze()
     gc.set_threshold(*BULK_THRESHOLDS)
+
+
+def freeze_after_startup() -> None:
+    """For a long-running server process, once its application is built: import every view
+    (the URL configuration), collect, and freeze what is left, so that later full collections
+    scan only what requests allocate."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports the views)
+    gc.collect()
+    gc.freeze()

@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import os
 import pickle
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -127,3 +130,19 @@ def test_dates_in_records_keep_their_time_zone_through_pickling():
     copy = pickle.loads(pickle.dumps(record))  # noqa: S301
     assert copy.touched_at == dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.UTC)
     assert copy.touched_at.tzinfo is not None
+
+
+@pytest.mark.parametrize("module", ["cmplatform.asgi", "cmplatform.wsgi"])
+def test_the_server_entry_points_freeze_what_startup_imported(module):
+    code = (
+        "import gc, importlib, sys; importlib.import_module(sys.argv[1]); "
+        "print(gc.get_freeze_count(), 'dashboard.lists.views' in sys.modules)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cmplatform.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, module], env=env, capture_output=True, text=True, check=True
+    )
+    frozen, views_imported = done.stdout.split()
+    # Django, the views (imported before the freeze) and the libraries they import
+    assert views_imported == "True"
+    assert int(frozen) > 100_000, done.stdout
