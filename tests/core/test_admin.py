@@ -67,6 +67,9 @@ def test_changelist_says_plus_when_the_count_is_capped(client_as, monkeypatch):
 
 @pytest.mark.django_db
 def test_search_finds_persons_by_phone_email_and_name(client_as):
+    # An id short enough to be typed bare, whatever ids the database hands out by now (other
+    # tests' explicit 8-digit ids move MariaDB's counter past them, rolled back or not).
+    short = person_create(pk=77, first_name="Sid", last_name="Short")
     target = person_create(first_name="Johnathan", last_name="Kessler")
     other = person_create(first_name="Mary", last_name="Kessler")
     phone_create(target, "(405) 235-7100", "+14052357100")
@@ -78,7 +81,7 @@ def test_search_finds_persons_by_phone_email_and_name(client_as):
         ("Kessler, Jo", [target]),
         ("Mary Kessler", [other]),
         ("kess", [other, target]),
-        (str(other.pk), [other]),
+        ("77", [short]),
     ]:
         response = client.get(CHANGELIST, {"q": term})
         shown = list(response.context["cl"].result_list)
