@@ -171,8 +171,23 @@ def ingest_file(
 
 
 def scores_spread(cursor: Any) -> float:
-    """Scores 0-100, skewed low, from a hash of the id (bench-only; see the module docstring)."""
+    """Scores 0-100, skewed low, from a hash of the id (bench-only; see the module docstring).
+
+    The persons indexes that hold the score are dropped for the update and built again after
+    it, with the same names and columns read from the server: updating six indexes row by
+    row took 16 minutes at 10M persons."""
     started = time.perf_counter()
+    cursor.execute(
+        "SELECT index_name, GROUP_CONCAT(column_name ORDER BY seq_in_index) "
+        "FROM information_schema.statistics WHERE table_schema = DATABASE() "
+        "AND table_name = 'persons' AND index_name <> 'PRIMARY' GROUP BY index_name "
+        "HAVING SUM(column_name = 'score') > 0 AND MAX(non_unique) = 1"
+    )
+    indexes = [(name, columns.split(",")) for name, columns in cursor.fetchall()]
+    if indexes:
+        cursor.execute(
+            "ALTER TABLE persons " + ", ".join(f"DROP INDEX `{name}`" for name, _ in indexes)
+        )
     cursor.execute("SELECT MIN(id), MAX(id) FROM persons")
     low, high = cursor.fetchone()
     for start in range(low or 1, (high or 0) + 1, SCORE_UPDATE_ROWS):
@@ -181,6 +196,12 @@ def scores_spread(cursor: Any) -> float:
             "WHERE id BETWEEN %s AND %s",
             (start, start + SCORE_UPDATE_ROWS - 1),
         )
+    if indexes:
+        added = ", ".join(
+            f"ADD INDEX `{name}` ({', '.join(f'`{column}`' for column in columns)})"
+            for name, columns in indexes
+        )
+        cursor.execute(f"ALTER TABLE persons {added}")
     return time.perf_counter() - started
 
 

@@ -415,10 +415,9 @@ def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) 
     on_columns = _on_columns(query, after_cursor=position is not None, golden=golden)
     if by_campaign:
         persons = _with_look_ups(query, on_columns, by_campaign=True, member=after)
+        persons = persons.annotate(list_score=F("member__score"))
     else:
         persons = _with_look_ups(query, on_columns.filter(after))
-    if by_campaign:
-        persons = persons.annotate(list_score=F("member__score"))
     persons = persons.order_by(*order)
     shown = "list_score" if by_campaign else column
     # Read from the members' index, the campaign is a range of it, not a look-up per record.
