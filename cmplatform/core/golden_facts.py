@@ -70,13 +70,8 @@ def golden_facts_rebuild(*, using: str = DEFAULT_DB_ALIAS) -> int:
     committed stays correct if a later one fails). Returns the golden records with facts."""
     connection = connections[using]
     persons = connection.ops.quote_name("persons")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {persons}")
-        low, high = cursor.fetchone()
     written = 0
-    if low is None:
-        return 0
-    for start in range(low, high + 1, REBUILD_RANGE):
+    for start in _person_ranges(connection):
         with transaction.atomic(using=using):
             staging_create(connection, name=_IDS, columns=_ID, index=["id"])
             with connection.cursor() as cursor:
@@ -94,11 +89,6 @@ def golden_scores_sync(*, using: str = DEFAULT_DB_ALIAS) -> int:
     (its own edits keep them in step). Returns the rows changed."""
     connection = connections[using]
     persons = connection.ops.quote_name("persons")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {persons}")
-        low, high = cursor.fetchone()
-    if low is None:
-        return 0
     if connection.vendor == "mysql":
         statement = (
             f"UPDATE golden_campaigns gc JOIN {persons} p ON p.id = gc.person_id "
@@ -113,11 +103,22 @@ def golden_scores_sync(*, using: str = DEFAULT_DB_ALIAS) -> int:
             f"FROM {persons} p WHERE p.id = golden_campaigns.person_id)"
         )
     changed = 0
-    for start in range(low, high + 1, REBUILD_RANGE):
+    for start in _person_ranges(connection):
         with transaction.atomic(using=using), connection.cursor() as cursor:
             cursor.execute(statement, (start, start + REBUILD_RANGE))
             changed += int(cursor.rowcount)
     return changed
+
+
+def _person_ranges(connection: BaseDatabaseWrapper) -> range:
+    """The first ids of the :data:`REBUILD_RANGE`-wide primary-key ranges covering
+    ``persons`` (none when it is empty)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {connection.ops.quote_name('persons')}")
+        low, high = cursor.fetchone()
+    if low is None:
+        return range(0)
+    return range(low, high + 1, REBUILD_RANGE)
 
 
 def _refresh_staged(connection: BaseDatabaseWrapper) -> int:

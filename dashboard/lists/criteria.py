@@ -203,10 +203,7 @@ def _on_columns(
             persons = persons.filter(**{f"{field}__gte": values[0], f"{field}__lte": values[0]})
         else:
             persons = persons.filter(**{f"{field}__in": values})
-    if data.get("score_min") is not None:
-        persons = persons.filter(score__gte=data["score_min"])
-    if data.get("score_max") is not None:
-        persons = persons.filter(score__lte=data["score_max"])
+    persons = persons.filter(_score_range(data, "score"))
     if data.get("source"):
         persons = persons.filter(source=data["source"])
     for name, field in (("created", "created_at"), ("updated", "updated_at")):
@@ -222,6 +219,16 @@ def _on_columns(
                 **{f"{channel}_status": "" if status == "UNCHECKED" else status}
             )
     return persons
+
+
+def _score_range(data: dict[str, Any], field: str) -> Q:
+    """The criteria's score range on ``field`` (persons' score or a member's copy of it)."""
+    bounds = Q()
+    if data.get("score_min") is not None:
+        bounds &= Q(**{f"{field}__gte": data["score_min"]})
+    if data.get("score_max") is not None:
+        bounds &= Q(**{f"{field}__lte": data["score_max"]})
+    return bounds
 
 
 # Criteria checked by a look-up per record (:func:`_with_look_ups`).
@@ -271,12 +278,8 @@ def _with_look_ups(
     data = query.data
     if data.get("campaign") and by_campaign:
         campaign_id = data["campaign"].pk
-        member = Q() if member is None else member
         # the score range as a range of the membership index too
-        if data.get("score_min") is not None:
-            member &= Q(member__score__gte=data["score_min"])
-        if data.get("score_max") is not None:
-            member &= Q(member__score__lte=data["score_max"])
+        member = _score_range(data, "member__score") & (Q() if member is None else member)
         persons = persons.alias(
             member=FilteredRelation(
                 "golden_campaigns", condition=Q(golden_campaigns__campaign_id=campaign_id)
@@ -509,11 +512,9 @@ def _window_end(
         order = order[:1]
     if by_campaign:
         data = query.data
-        members = GoldenCampaign.objects.filter(campaign_id=data["campaign"].pk)
-        if data.get("score_min") is not None:
-            members = members.filter(score__gte=data["score_min"])
-        if data.get("score_max") is not None:
-            members = members.filter(score__lte=data["score_max"])
+        members = GoldenCampaign.objects.filter(
+            _score_range(data, "score"), campaign_id=data["campaign"].pk
+        )
         if position is not None:
             members = members.filter(_after(*position, "score", descending, "person_id"))
         ordered = members.order_by(*[o.replace("pk", "person_id") for o in order])
