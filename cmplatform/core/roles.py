@@ -1,8 +1,11 @@
 """The three roles and their permissions.
 
 * ``viewer``: read-only: every ``view_*`` permission of the platform's apps.
-* ``operator``: what a viewer has, plus import, export, merge/unmerge and editing leads.
-* ``admin``: every permission (and admin users are superusers).
+* ``operator``: what a viewer has, plus import, export, merge/unmerge, the opt-out review queue
+  and saved filters.
+* ``admin``: every permission (and admin users are superusers): users, settings and manual
+  overrides of golden records (edits of persons and their contact points in the operations
+  console, locked against later imports).
 
 Permissions of models added by later migrations join a role by re-running :func:`sync_roles`
 (``manage.py sync_roles``, or a data migration of the app that adds them).
@@ -26,13 +29,6 @@ OPERATOR_PERMISSIONS = (
     "core.import_persons",
     "core.export_persons",
     "core.merge_persons",
-    "core.change_person",
-    "core.add_phonenumber",
-    "core.change_phonenumber",
-    "core.add_emailaddress",
-    "core.change_emailaddress",
-    "core.add_address",
-    "core.change_address",
     "core.add_campaign",
     "core.change_campaign",
     "core.add_touchpoint",

@@ -24,7 +24,7 @@ from cmplatform.core.services import audit_record
 from cmplatform.lib.replica import reads_from_replica, replica_reads
 from compliance.models import Suppression
 from compliance.services import ComplianceError, suppression_review_decide
-from dashboard.access import READ, REVIEW, page_requires
+from dashboard.access import EXPORT, READ, REVIEW, page_requires
 from dashboard.lists.counts import facets_refresh_if_behind
 from dashboard.oversight import audit
 from dashboard.oversight.compliance import (
@@ -155,11 +155,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             context["first_url"] = "?" + urlencode(params)
             if page.next_cursor:
                 context["next_url"] = "?" + urlencode([*params, ("cursor", page.next_cursor)])
-            context["export_url"] = (
-                reverse("dashboard:oversight:audit-export")
-                + "?"
-                + urlencode(_filter_params(request, keep_rows=False))
-            )
+            if request.user.has_perm(EXPORT):
+                context["export_url"] = (
+                    reverse("dashboard:oversight:audit-export")
+                    + "?"
+                    + urlencode(_filter_params(request, keep_rows=False))
+                )
     return render(request, "dashboard/oversight/audit.html", context)
 
 
@@ -194,11 +195,12 @@ async def _async_chunks(query: audit.AuditQuery) -> AsyncIterator[str]:
         yield chunk
 
 
-@page_requires(AUDIT)
+@page_requires(AUDIT, EXPORT)
 def audit_export(request: HttpRequest) -> HttpResponseBase:
-    """The filtered audit log as CSV, newest first, streamed a keyset page at a time (at most
-    :data:`audit.EXPORT_MAX_ROWS` entries); cells are spreadsheet-safe. The download is
-    audited (who exported which part of the log), on the user: there is no other object."""
+    """The filtered audit log as CSV (an export: operators and admins), newest first,
+    streamed a keyset page at a time (at most :data:`audit.EXPORT_MAX_ROWS` entries); cells
+    are spreadsheet-safe. The download is audited (who exported which part of the log), on
+    the user: there is no other object."""
     form = audit.AuditFilterForm(request.GET)
     if not form.is_valid():
         errors = "; ".join(

@@ -89,9 +89,9 @@ def test_search_finds_persons_by_phone_email_and_name(client_as):
 
 
 @pytest.mark.django_db
-def test_operator_edit_in_admin_is_a_manual_override_with_audit(client_as):
+def test_admin_edit_in_admin_is_a_manual_override_with_audit(client_as):
     person = person_create(first_name="Bob", last_name="Smith")
-    client = client_as("operator")
+    client = client_as("admin")
     data = {
         "first_name": "Robert",
         "middle_name": "",
@@ -122,9 +122,25 @@ def test_operator_edit_in_admin_is_a_manual_override_with_audit(client_as):
         .values_list("action", "object_type", "actor_username")
     )
     assert actions == [
-        ("override", "core.person", "operator-user"),
-        ("create", "core.emailaddress", "operator-user"),
+        ("override", "core.person", "admin-user"),
+        ("create", "core.emailaddress", "admin-user"),
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["operator", "viewer"])
+def test_only_admins_override_golden_records_in_admin(client_as, role):
+    person = person_create(first_name="Bob", last_name="Smith")
+    client = client_as(role)
+    change = reverse("admin:core_person_change", args=[person.pk])
+    page = client.get(change)
+    assert page.status_code == 200  # read-only view
+    assert b'name="_save"' not in page.content
+    response = client.post(change, {"first_name": "Robert", "last_name": "Smith"})
+    assert response.status_code == 403
+    person.refresh_from_db()
+    assert (person.first_name, person.manual_override_fields) == ("Bob", [])
+    assert not AuditLog.objects.filter(action="override").exists()
 
 
 @pytest.mark.django_db

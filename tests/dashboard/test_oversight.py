@@ -441,7 +441,7 @@ def test_audit_filter_errors_are_shown_and_list_nothing(client_as: Callable) -> 
     assert "Choose a time after the start." in response.content.decode()
     response = viewer.get(AUDIT, {"cursor": "not-a-cursor"})
     assert "The page cursor is not valid" in response.content.decode()
-    assert viewer.get(EXPORT, {"object_id": "12"}).status_code == 400
+    assert client_as("operator").get(EXPORT, {"object_id": "12"}).status_code == 400
 
 
 def walk(client: Client, params: dict[str, Any]) -> list[list[int]]:
@@ -622,7 +622,13 @@ def test_audit_pages_need_the_audit_permission(client_as: Callable) -> None:
     assert client.get(AUDIT).status_code == 403
     assert client.get(EXPORT).status_code == 403
     assert Client().get(AUDIT).status_code == 302
-    assert client_as("viewer").get(EXPORT).status_code == 200
+    # exporting the log (personal data in its before/after values) is an export right
+    viewer = client_as("viewer")
+    assert viewer.get(EXPORT).status_code == 403
+    assert 'data-testid="audit-export"' not in viewer.get(AUDIT).content.decode()
+    operator = client_as("operator")
+    assert operator.get(EXPORT).status_code == 200
+    assert 'data-testid="audit-export"' in operator.get(AUDIT).content.decode()
 
 
 def export_rows(content: str) -> list[list[str]]:
@@ -656,7 +662,7 @@ def test_export_is_the_filtered_log_exact_and_formula_safe(
 ) -> None:
     saved, first, second = (formula_history[k] for k in ("saved", "first", "second"))
 
-    response = client_as("viewer").get(EXPORT, DAY_AROUND)
+    response = client_as("operator").get(EXPORT, DAY_AROUND)
 
     assert response.status_code == 200
     assert response.streaming
@@ -741,7 +747,7 @@ def test_an_export_stops_after_its_scan_windows_and_says_how_far_back_it_searche
     monkeypatch.setattr(
         audit, "AuditExport", functools.partial(audit.AuditExport, scan_rows=2, max_windows=2)
     )
-    response = client_as("viewer").get(EXPORT, {"action": "update", **DAY_AROUND})
+    response = client_as("operator").get(EXPORT, {"action": "update", **DAY_AROUND})
     rows = export_rows(b"".join(response.streaming_content).decode())
     assert [row[1] for row in rows[1:-1]] == [str(pk) for pk in pks(history, "e7", "e4")]
     assert rows[-1] == [
@@ -753,36 +759,36 @@ def test_an_export_stops_after_its_scan_windows_and_says_how_far_back_it_searche
 def test_an_audit_log_export_is_itself_audited_with_its_filters(
     client_as: Callable, history: dict[str, Any]
 ) -> None:
-    viewer = client_as("viewer")
+    operator = client_as("operator")
 
-    response = viewer.get(
+    response = operator.get(
         EXPORT, {"action": "update", "origin": "", "rows": "5", "other": "x", **DAY_AROUND}
     )
 
     assert response.status_code == 200
     entry = AuditLog.objects.get(action="export", object_type="auth.user")
     assert (entry.actor, entry.origin, entry.object_id, entry.changes) == (
-        viewer.user,
+        operator.user,
         "dashboard",
-        str(viewer.user.pk),
+        str(operator.user.pk),
         {"downloaded": "audit_log", "filters": {"action": "update", **DAY_AROUND}},
     )
     # Refused filters export nothing and audit nothing.
-    refused = viewer.get(EXPORT, {"since": "2026-03-02T00:00", "before": "2026-03-01T00:00"})
+    refused = operator.get(EXPORT, {"since": "2026-03-02T00:00", "before": "2026-03-01T00:00"})
     assert refused.status_code == 400
     assert AuditLog.objects.filter(action="export", object_type="auth.user").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_export_streams_asynchronously_under_asgi(monkeypatch: pytest.MonkeyPatch) -> None:
-    viewer = user_create("async-viewer", "viewer")
+    operator = user_create("async-operator", "operator")
     saved = SavedFilter.objects.create(name="Loving", query="state=TX")
-    entry = record(monkeypatch, T0, saved, actor=viewer, action="create")
+    entry = record(monkeypatch, T0, saved, actor=operator, action="create")
 
     async def download() -> tuple[bool, str]:
         client = AsyncClient()
-        await client.aforce_login(viewer)
-        response = await client.get(EXPORT, {"user": "async-viewer"})
+        await client.aforce_login(operator)
+        response = await client.get(EXPORT, {"user": "async-operator"})
         chunks = [chunk async for chunk in response.streaming_content]
         return response.is_async, b"".join(chunks).decode()
 
@@ -795,18 +801,18 @@ def test_export_streams_asynchronously_under_asgi(monkeypatch: pytest.MonkeyPatc
         [
             exported.occurred_at.astimezone(UTC).isoformat(),
             str(exported.pk),
-            "async-viewer",
+            "async-operator",
             "dashboard",
             "export",
             "auth.user",
-            str(viewer.pk),
-            "async-viewer",
-            '{"downloaded":"audit_log","filters":{"user":"async-viewer"}}',
+            str(operator.pk),
+            "async-operator",
+            '{"downloaded":"audit_log","filters":{"user":"async-operator"}}',
         ],
         [
             "2026-03-01T12:00:00+00:00",
             str(entry.pk),
-            "async-viewer",
+            "async-operator",
             "dashboard",
             "create",
             "dashboard.savedfilter",
@@ -815,3 +821,24 @@ def test_export_streams_asynchronously_under_asgi(monkeypatch: pytest.MonkeyPatc
             "{}",
         ],
     ]
+
+
+def test_home_counts_the_review_queue_up_to_its_cap(
+    client_as: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dashboard.views
+
+    revocations()  # four requests waiting
+    viewer = client_as("viewer")
+    shown = section_of(viewer.get("/").content.decode(), "review-queue-count")
+    assert shown == "4"
+    monkeypatch.setattr(dashboard.views, "REVIEW_COUNT_CAP", 4)
+    assert section_of(viewer.get("/").content.decode(), "review-queue-count") == "4"
+    monkeypatch.setattr(dashboard.views, "REVIEW_COUNT_CAP", 3)
+    assert section_of(viewer.get("/").content.decode(), "review-queue-count") == "3+"
+
+
+def section_of(markup: str, testid: str) -> str:
+    found = re.search(rf'data-testid="{testid}">([^<]*)<', markup)
+    assert found is not None
+    return found.group(1)
