@@ -180,6 +180,12 @@ class SourceReader(abc.ABC):
     def close(self) -> None:  # noqa: B027 (a no-op by default, not abstract, on purpose)
         """Release what the reader holds open (nothing for most file readers)."""
 
+    def estimate_rows(self) -> int | None:
+        """About how many rows the source holds, for progress (``None``: unknown). Blank
+        lines, fields spanning lines or formatted empty rows can make it high, never the
+        count of rows read: that is the import's own."""
+        return None
+
     def __enter__(self) -> Self:
         return self
 

@@ -245,6 +245,24 @@ class DelimitedReader(SourceReader):
         )
         self.description = description
 
+    def estimate_rows(self) -> int | None:
+        """The physical lines after the header (a last line without a line break counts), read
+        through the decompressed stream: one fast pass over the bytes."""
+        header_line = self.description.get("header_line")
+        if header_line is None:
+            return 0
+        lines, last = 0, b"\n"
+        with self.byte_source.open() as stream:
+            try:
+                while block := stream.read(1 << 22):
+                    lines += block.count(b"\n")
+                    last = block[-1:]
+            except READ_ERRORS:
+                return None  # the read itself will report the damage
+        if last != b"\n":
+            lines += 1
+        return max(lines - int(header_line), 0)
+
     def _csv_reader(self, lines: Iterator[str]) -> Any:
         """csv.reader over `lines`: RFC 4180 quoting, strict (a stray quote is an error, not a
         silently altered value)."""

@@ -29,6 +29,7 @@ import json
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,16 @@ from .streams import check_zip_bomb
 
 # a row as the sheet parsers give it: (1-based row index, [(1-based column index, text)])
 SheetRow = tuple[int, list[tuple[int, str]]]
+
+
+# <dimension ref="A1:K50001"/> comes before the sheet's data, within its first few hundred bytes.
+DIMENSION_HEAD_BYTES = 1 << 16
+_DIMENSION = re.compile(
+    rb'<(?:[\w.-]+:)?dimension\b[^>]*?\bref="\$?[A-Za-z]+\$?(\d+)(?::\$?[A-Za-z]+\$?(\d+))?"'
+)
+# What reading a damaged part of the archive raises (zlib.error is not an OSError).
+ESTIMATE_READ_ERRORS = (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error)
+_ROW_START = re.compile(rb"<(?:[\w.-]+:)?row[\s>/]")
 
 
 def column_letter(index: int) -> str:
@@ -213,6 +224,48 @@ class XlsxReader(_SpreadsheetReader):
 
     def close(self) -> None:
         self._archive.close()
+
+    def estimate_rows(self) -> int | None:
+        """The rows below each read sheet's header: from the used range its ``<dimension>``
+        element gives (formatted empty rows make it high) or, for a sheet written without one,
+        from counting its ``<row>`` elements (one pass over the compressed part, no parsing)."""
+        total = 0
+        try:
+            for name in self.sheet_names:
+                if name not in self.header_rows:
+                    continue  # an empty sheet
+                part = self._sheet_parts[name]
+                last = self._last_row(part)
+                if last is not None:
+                    total += max(last - self.header_rows[name], 0)
+                else:
+                    total += max(self._row_elements(part) - 1, 0)
+        except ESTIMATE_READ_ERRORS:
+            return None  # a damaged part: the read itself reports it, row by row up to there
+        return total
+
+    def _last_row(self, part: str) -> int | None:
+        """The last row of the sheet's used range, from the head of its XML."""
+        with self._archive.open(part) as stream:
+            head = stream.read(DIMENSION_HEAD_BYTES)
+        found = _DIMENSION.search(head)
+        if found is None:
+            return None
+        return int(found.group(2) or found.group(1))
+
+    def _row_elements(self, part: str) -> int:
+        rows, carry = 0, b""
+        with self._archive.open(part) as stream:
+            while block := stream.read(1 << 20):
+                text = carry + block
+                # a tag cut by the block's end is counted with the next block
+                cut = text.rfind(b"<")
+                if cut >= 0 and b">" not in text[cut:]:
+                    text, carry = text[:cut], text[cut:]
+                else:
+                    carry = b""
+                rows += len(_ROW_START.findall(text))
+        return rows + len(_ROW_START.findall(carry))
 
     def _read_structure(self) -> None:
         """Sheets, their parts, the date system, the styles and where the shared strings are."""

@@ -116,6 +116,13 @@ class SqliteReader(SourceReader):
             "columns": list(self.columns),
         }
 
+    def estimate_rows(self) -> int | None:
+        """Exact for a table; unknown for a query (counting it would run it twice)."""
+        if self.table is None:
+            return None
+        table = quote_identifier(self.table)
+        return int(self._execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
+
     def _connect(self) -> sqlite3.Connection:
         uri = self.path.resolve().as_uri() + "?mode=ro"
         try:

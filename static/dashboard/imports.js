@@ -195,7 +195,9 @@
         var name = COUNTS[i];
         if (typeof message[name] === "number" && message[name] < shown[name]) { return false; }
       }
-      if (message.done === shown.done && message.status &&
+      // A resumed import goes from FAILED back to RUNNING with its rows unchanged.
+      var resumed = awaitingResume && message.status === "RUNNING";
+      if (message.done === shown.done && message.status && !resumed &&
           rank(message.status) < rank(shown.status)) { return false; }
       return true;
     }

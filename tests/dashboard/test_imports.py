@@ -347,10 +347,11 @@ def test_start_enqueues_the_run_which_completes_with_counts_reports_and_audit(
     assert ImportBatch.objects.count() == 1
 
     pending = client.get(url("status", batch.pk)).json()
+    # the row estimate is a pass over the file: the worker takes it, not the request
     assert (pending["status"], pending["done"], pending["total"], pending["finished"]) == (
         "PENDING",
         0,
-        4,
+        None,
         False,
     )
     run(callbacks)

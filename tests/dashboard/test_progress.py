@@ -2,6 +2,7 @@
 the in-memory channel layer, and on Redis when REDIS_URL is set."""
 
 import asyncio
+import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -52,6 +53,60 @@ def test_signed_in_user_receives_progress_of_the_topic():
         "inserted": 200,
         "errors": 3,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_opened_late_is_sent_the_last_message_first():
+    """A short import can finish before its page's socket opens: the outcome still arrives."""
+    user = user_create("latecomer", "viewer")
+    topic = f"test.{uuid.uuid4().hex}"  # nothing left from another run in a shared Redis
+
+    async def scenario():
+        for done in (500, 1000):
+            await sync_to_async(progress_publish)(
+                topic=topic, done=done, total=1000, rate=100.0, status="RUNNING"
+            )
+        await sync_to_async(progress_publish)(
+            topic=topic, done=1000, total=1000, rate=0.0, status="COMPLETE"
+        )
+        communicator = WebsocketCommunicator(
+            URLRouter(websocket_urlpatterns), f"/ws/progress/{topic}/"
+        )
+        communicator.scope["user"] = user
+        connected, _ = await communicator.connect()
+        assert connected
+        first = await communicator.receive_json_from(timeout=5)
+        assert await communicator.receive_nothing(timeout=0.3)
+        # and what is published next follows as usual
+        await sync_to_async(progress_publish)(
+            topic=topic, done=1000, total=1000, rate=0.0, status="COMPLETE", errors=0
+        )
+        second = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return first, second
+
+    first, second = run(scenario())
+    assert (first["done"], first["status"], first["rate"]) == (1000, "COMPLETE", 0.0)
+    assert second["errors"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_topic_without_messages_sends_nothing_on_connect():
+    user = user_create("early", "viewer")
+    topic = f"test.{uuid.uuid4().hex}"
+
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            URLRouter(websocket_urlpatterns), f"/ws/progress/{topic}/"
+        )
+        communicator.scope["user"] = user
+        connected, _ = await communicator.connect()
+        assert connected
+        quiet = await communicator.receive_nothing(timeout=0.3)
+        await communicator.disconnect()
+        return quiet
+
+    assert run(scenario()) is True
 
 
 def test_anonymous_connection_is_refused():

@@ -218,6 +218,15 @@ def test_every_demo_source_imports_reconciled_with_lineage_and_reports(db, demo_
         assert sorted(batch.reports) == ["checklist", "errors", "summary"]
         assert all(storage.exists(name) for name in batch.reports.values())
         assert batch.checklist["row_count_matches"] is True
+        # the progress estimate, taken by the run: exact for a table, a line or used-range
+        # count for files (fields spanning lines make it high), none for a dump
+        if source.format == "sqlite":
+            assert batch.rows_expected == source.rows
+        elif source.format == "mysql_dump":
+            assert batch.rows_expected is None
+        else:
+            assert batch.rows_expected is not None
+            assert source.rows <= batch.rows_expected <= source.rows * 1.1, source.name
         channels[source.name] = batch.channel
 
     assert channels == {

@@ -290,3 +290,23 @@ def test_a_truncated_gzip_file_of_ascii_is_refused_when_opened(tmp_path):
     path = write(tmp_path / "cut.csv.gz", compressed[: len(compressed) // 2])
     with pytest.raises(SourceError, match=r"cut\.csv\.gz cannot be decompressed: .*truncated"):
         open_source(path)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected", "rows"),
+    [
+        (b"name,phone\r\nAnn,1\r\nBob,2\r\n", 2, 2),
+        (b"name,phone\nAnn,1\nBob,2", 2, 2),  # no line break after the last row
+        (b"\n\nname,phone\nAnn,1\n", 1, 1),  # blank lines before the header
+        (b'name,note\nAnn,"two\nlines"\nBob,x\n', 3, 2),  # a field spanning lines: high
+        (b"name,phone\n", 0, 0),
+    ],
+)
+def test_row_estimate_counts_the_lines_after_the_header(tmp_path, data, expected, rows):
+    with open_source(write(tmp_path / "rows.csv", data)) as reader:
+        assert reader.estimate_rows() == expected
+        assert sum(isinstance(item, SourceRow) for item in reader) == rows
+    with gzip.open(tmp_path / "rows.csv.gz", "wb") as packed:
+        packed.write(data)
+    with open_source(tmp_path / "rows.csv.gz") as reader:
+        assert reader.estimate_rows() == expected  # through the decompressed stream

@@ -459,3 +459,50 @@ def test_a_doctype_past_the_prolog_check_is_still_refused_by_the_parser(tmp_path
     path = write_xlsx(tmp_path / "laughs.xlsx", {"Data": xml})
     with pytest.raises(SourceError, match=r"sheet 'Data' of laughs\.xlsx was refused: .*DOCTYPE"):
         open_source(path)
+
+
+def test_xlsx_row_estimate_comes_from_each_sheets_used_range(tmp_path):
+    def sheet(last_row: int, dimension: str | None) -> str:
+        rows = f'<row r="2">{inline("A2", "Name")}</row>' + "".join(
+            f'<row r="{n}">{inline(f"A{n}", f"Ann {n}")}</row>' for n in range(3, last_row + 1)
+        )
+        xml = sheet_xml(rows)
+        if dimension is not None:
+            xml = xml.replace("<sheetData>", f'<dimension ref="{dimension}"/><sheetData>')
+        return xml
+
+    both = write_xlsx(
+        tmp_path / "both.xlsx",
+        {"Leads": sheet(6, "A2:A6"), "More": sheet(4, "A1:$C$4"), "Empty": sheet_xml("")},
+    )
+    with open_source(both) as reader:
+        # 4 rows below the header on row 2, 2 below the other's, none in the empty sheet
+        assert reader.estimate_rows() == 6
+        assert sum(isinstance(item, SourceRow) for item in reader) == 6
+    with open_source(both, sheet="More") as reader:
+        assert reader.estimate_rows() == 2
+    # formatted empty rows count: an estimate, high rather than low
+    formatted = write_xlsx(tmp_path / "formatted.xlsx", {"Leads": sheet(3, "A1:Z1048576")})
+    with open_source(formatted) as reader:
+        assert reader.estimate_rows() == 1048574
+    # written without a used range (openpyxl's write-only mode): its row elements are counted,
+    # across the 1 MiB reads of the part
+    undimensioned = write_xlsx(tmp_path / "plain.xlsx", {"Leads": sheet(30_000, None)})
+    with open_source(undimensioned) as reader:
+        assert reader.estimate_rows() == 29_998
+        assert sum(isinstance(item, SourceRow) for item in reader) == 29_998
+
+
+def test_a_damaged_sheet_has_no_row_estimate_and_its_read_reports_the_damage(tmp_path):
+    rows = "".join(f'<row r="{n}">{inline(f"A{n}", f"Name {n}")}</row>' for n in range(1, 3000))
+    path = write_xlsx(tmp_path / "damaged.xlsx", {"Leads": sheet_xml(rows)})
+    with zipfile.ZipFile(path) as archive:
+        member = archive.getinfo("xl/worksheets/sheet1.xml")
+    data_start = member.header_offset + 30 + len(member.filename) + len(member.extra)
+    with path.open("r+b") as handle:  # garble the end of the sheet's compressed bytes
+        handle.seek(data_start + member.compress_size - 64)
+        handle.write(b"\xff" * 48)
+    with open_source(path) as reader:
+        assert reader.estimate_rows() is None
+        with pytest.raises(SourceError):
+            list(reader)

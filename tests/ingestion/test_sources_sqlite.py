@@ -187,3 +187,16 @@ def test_a_damaged_database_is_refused(tmp_path):
     damaged.write_bytes(good.read_bytes()[:100] + b"\x00" * 50)
     with pytest.raises(SourceError, match=r"damaged\.sqlite cannot be opened as a SQLite database"):
         open_source(damaged)
+
+
+def test_row_estimate_is_exact_for_a_table_and_unknown_for_a_query(tmp_path):
+    path = make_database(
+        tmp_path / "rows.db",
+        ["CREATE TABLE people (name TEXT)"]
+        + ["INSERT INTO people VALUES ('p' || (SELECT COUNT(*) FROM people))"] * 7,
+    )
+    with open_source(path) as reader:
+        assert reader.estimate_rows() == 7
+    with open_source(path, query="SELECT name FROM people WHERE name > 'p3'") as reader:
+        assert reader.estimate_rows() is None
+        assert len(list(reader)) == 3
