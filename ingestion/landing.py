@@ -5,6 +5,11 @@ Files land in the ``landing`` storage (local disk, or S3 through django-storages
 stream through, so a file of any size is read once and never held in memory. The same bytes
 land once: a second copy is removed again and the existing :class:`SourceFile` returned.
 Reports written after an import go to ``reports/<import id>/`` in the same storage.
+
+A file the platform staged itself (a dashboard upload, hashed when its last part arrived)
+lands by :func:`land_staged`: its known digest is looked up first (the same bytes again cost
+nothing), and on a local landing zone on the same file system it is hard-linked into place
+instead of copied, so starting the import of a multi-gigabyte upload takes no time.
 """
 
 from __future__ import annotations
@@ -67,7 +72,21 @@ def land_stream(
     storage = landing_storage()
     reader = _HashingReader(handle)
     name = storage.save(landing_name(original_name), File(reader, name=original_name))  # type: ignore[arg-type]
-    sha256 = reader.digest.hexdigest()
+    return _record(
+        sha256=reader.digest.hexdigest(),
+        original_name=original_name,
+        size=reader.size,
+        name=name,
+        uploaded_by=uploaded_by,
+    )
+
+
+def _record(
+    *, sha256: str, original_name: str, size: int, name: str, uploaded_by: Any
+) -> tuple[SourceFile, bool]:
+    """The :class:`SourceFile` of bytes just stored as ``name`` (removed again when the same
+    bytes had landed, concurrently or before)."""
+    storage = landing_storage()
     existing = SourceFile.objects.filter(sha256=sha256).first()
     if existing is not None:
         storage.delete(name)
@@ -77,7 +96,7 @@ def land_stream(
             source_file = SourceFile.objects.create(
                 sha256=sha256,
                 original_name=Path(original_name).name[:255],
-                size=reader.size,
+                size=size,
                 storage_name=name,
                 uploaded_by=uploaded_by
                 if getattr(uploaded_by, "is_authenticated", False)
@@ -88,6 +107,37 @@ def land_stream(
         storage.delete(name)
         return SourceFile.objects.get(sha256=sha256), False
     return source_file, True
+
+
+def land_staged(
+    path: Path, original_name: str, *, sha256: str, uploaded_by: Any = None
+) -> tuple[SourceFile, bool]:
+    """Land a file the platform staged and hashed itself (see the module docstring); the
+    staged file stays where it is."""
+    existing = SourceFile.objects.filter(sha256=sha256).first()
+    if existing is not None:
+        return existing, False
+    storage = landing_storage()
+    name = landing_name(original_name)
+    try:
+        target = Path(storage.path(name))
+    except NotImplementedError:  # S3: the bytes must travel
+        with path.open("rb") as handle:
+            name = storage.save(name, File(handle, name=original_name))
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target)
+        except OSError:  # another file system, or no hard links there
+            with path.open("rb") as handle:
+                name = storage.save(name, File(handle, name=original_name))
+    return _record(
+        sha256=sha256,
+        original_name=original_name,
+        size=path.stat().st_size,
+        name=name,
+        uploaded_by=uploaded_by,
+    )
 
 
 def land_path(path: str | os.PathLike[str], *, uploaded_by: Any = None) -> tuple[SourceFile, bool]:

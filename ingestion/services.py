@@ -42,7 +42,7 @@ from dedupe.models import DedupeRun
 from dedupe.services import dedupe_run
 from ingestion import mapping as canonical
 from ingestion.engine import ChunkCounts, ChunkWriter
-from ingestion.landing import land_path, land_stream, local_copy
+from ingestion.landing import land_path, land_staged, land_stream, local_copy
 from ingestion.mapping import ColumnMapping, MappingError, fold, resolve_mapping
 from ingestion.models import (
     ImportBatch,
@@ -272,8 +272,11 @@ def import_file(
     name: str | None = None,
     request: ImportRequest | None = None,
     user: Any = None,
+    sha256: str | None = None,
 ) -> ImportBatch:
     """Land a file (a path, or a binary ``stream`` called ``name``) and create its import.
+    ``sha256``: the digest of the file at ``path`` when the platform staged and hashed it
+    itself (a dashboard upload): it lands without being read again (``land_staged``).
 
     Returns a PENDING batch to run; an unfinished import of the same bytes with the same
     options (it will resume); a DUPLICATE_FILE batch when these bytes were imported already
@@ -283,6 +286,10 @@ def import_file(
     options = _clean_options(request.options, FILE_OPTIONS)
     if stream is not None:
         source_file, _ = land_stream(stream, name or "upload", uploaded_by=user)
+    elif path is not None and sha256 is not None:
+        source_file, _ = land_staged(
+            Path(path), name or Path(path).name, sha256=sha256, uploaded_by=user
+        )
     elif path is not None:
         source_file, _ = land_path(path, uploaded_by=user)
     else:
@@ -332,7 +339,6 @@ def import_file(
     try:
         with local_copy(source_file) as local, _open(batch, local) as reader:
             _prepare(batch, reader, request)
-            batch.rows_expected = _estimate_rows(local, reader)
     except (SourceError, MappingError, ImportRequestError) as error:
         return _fail_on_create(batch, str(error))
     batch.save()
@@ -405,25 +411,6 @@ def _open(batch: ImportBatch, local: Path | None, *, url: str | None = None) -> 
     if local is None:
         raise ImportRequestError("The import has no landed file.")
     return open_source(local, source_type=batch.source_type or None, **options)
-
-
-def _estimate_rows(path: Path, reader: SourceReader) -> int | None:
-    """Rows a source will yield, for progress: exact for SQLite, a line count for plain text
-    files, unknown otherwise."""
-    description = reader.description
-    if reader.kind == "sqlite" and description.get("table"):
-        import sqlite3
-
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            table = description["table"].replace('"', '""')
-            return int(db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])  # noqa: S608
-    if reader.kind == "csv" and not description.get("compression"):
-        lines = 0
-        with path.open("rb") as handle:
-            while block := handle.read(1 << 22):
-                lines += block.count(b"\n")
-        return max(lines - 1, 0)
-    return None
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -630,6 +617,10 @@ def import_run(
     done_at_start = batch.rows_read
     try:
         with _reader_for(batch, url) as reader, relaxed_gc():
+            if batch.rows_expected is None:
+                # for progress; a pass over the file, so here in the worker, not on upload
+                batch.rows_expected = _estimate(batch, reader)
+                ImportBatch.objects.filter(pk=batch.pk).update(rows_expected=batch.rows_expected)
             reader.skip_to(batch.last_row)
             writer = ChunkWriter(
                 connection,
@@ -695,6 +686,16 @@ def import_run(
         )
         raise
     return _complete(batch)
+
+
+def _estimate(batch: ImportBatch, reader: SourceReader) -> int | None:
+    """The source's row estimate; none when taking it fails: progress is advisory, and the
+    read that follows reports a damaged source as it always does."""
+    try:
+        return reader.estimate_rows()
+    except Exception:
+        logger.warning("Import %s: no row estimate", batch.pk, exc_info=True)
+        return None
 
 
 def _user_names(batch: ImportBatch, message: str) -> str:

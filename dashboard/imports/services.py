@@ -8,11 +8,13 @@ required fields, channel and campaign when the import is created (:func:`import_
 them in its :class:`~ingestion.services.ImportRequest`), so that a resumed or replayed run
 reads exactly as the first. The operator chooses them *after* the upload, on the mapping page.
 So the finished upload waits in the staging area (:mod:`dashboard.imports.uploads`), the
-mapping page previews it from there (:mod:`ingestion.preview`), and only "Start" streams it
-through :func:`import_file` with the final request: the file is landed once, its SHA-256
-computed by the landing zone, and the batch created by the engine's own path — duplicate-file
-detection, the resume of an unfinished import of the same bytes, profile saving, channel and
-campaign checks — with no batch ever created and then rewritten behind the engine's back.
+mapping page previews it from there (:mod:`ingestion.preview`), and only "Start" hands it to
+:func:`import_file` with the final request: the file is landed once (hard-linked into a
+local landing zone under the SHA-256 computed when its last part arrived: no second read of a
+multi-gigabyte file in the request), and the batch is created by the engine's own path —
+duplicate-file detection, the resume of an unfinished import of the same bytes, profile
+saving, channel and campaign checks — with no batch ever created and then rewritten behind the
+engine's back. The row estimate for progress is taken by the run, in the worker.
 """
 
 from __future__ import annotations
@@ -91,10 +93,13 @@ def staged_upload_import(*, upload: StagedUpload, choices: ImportChoices, by: An
         if not current.is_complete:
             raise ImportRequestError("The upload is not complete yet.")
         began = dt.datetime.now(dt.UTC)
-        with current.data_path.open("rb") as handle:
-            batch = import_file(
-                stream=handle, name=current.name, request=choices.request(), user=by
-            )
+        batch = import_file(
+            path=current.data_path,
+            name=current.name,
+            sha256=current.sha256,
+            request=choices.request(),
+            user=by,
+        )
         is_new = batch.created_at >= began
         with transaction.atomic():
             if is_new:
