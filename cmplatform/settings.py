@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cmplatform.lib.replica.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -318,6 +319,9 @@ if READ_REPLICA_URL:
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["cmplatform.lib.replica.ReplicaRouter"]
+# How far the replica may lag: a user reads from the primary this long after their own change,
+# and cached lists are not stored this long after the data changed.
+REPLICA_MAX_LAG_SECONDS = env.integer("REPLICA_MAX_LAG_SECONDS", 10, minimum=0)
 # Seconds a cached priority-list page or count stays valid (imports invalidate them at once).
 DASHBOARD_CACHE_SECONDS = env.integer("DASHBOARD_CACHE_SECONDS", 300, minimum=0)
 # A priority-list page with look-up criteria (campaign, contact points, touches) walks the

@@ -29,6 +29,7 @@ from cmplatform.core.models import (
     Touchpoint,
 )
 from cmplatform.core.roles import ADMIN, ROLES
+from cmplatform.lib.generation import PERSONS, data_generation_bump_on_commit
 
 # Fields a person may edit on a golden record; an edit locks the field against imports and
 # survivorship (``manual_override_fields``).
@@ -178,6 +179,8 @@ def person_update(*, person: Person, changes: Mapping[str, Any], by: Actor, orig
     if "score" in changed:
         # campaign members are listed in score order from their own copy of the score
         GoldenCampaign.objects.filter(person_id=locked.pk).update(score=locked.score)
+    # cached list pages and counts showed the old values
+    data_generation_bump_on_commit(PERSONS)
     audit_record(
         actor=by,
         origin=origin,

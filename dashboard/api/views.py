@@ -47,6 +47,7 @@ from dashboard.api.access import (
 from dashboard.api.schema import ID, criteria_parameters, responses
 from dashboard.api.tokens import api_token_issue
 from dashboard.lists import criteria
+from dashboard.lists.cached import cached_page
 from dashboard.lists.counts import estimate
 from dashboard.models import SavedFilter
 from ingestion.landing import landing_storage
@@ -413,7 +414,7 @@ def _list_page(
     the criteria when they came in the query string)."""
     paging = _query_params(request, s.ListPageQuerySerializer)
     try:
-        page = criteria.page(query, cursor=paging.get("cursor") or None, rows=paging["rows"])
+        page = cached_page(query, cursor=paging.get("cursor") or None, rows=paging["rows"])
     except criteria.CriteriaError as error:
         raise ValidationError({"cursor": [str(error)]}) from None
     next_url = None

@@ -26,7 +26,12 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from cmplatform.core.models import Person
-from cmplatform.lib.generation import PERSONS, PERSONS_BULK, data_generation
+from cmplatform.lib.generation import (
+    PERSONS,
+    PERSONS_BULK,
+    data_generation,
+    data_generation_settled,
+)
 from dashboard.lists.criteria import CHANNELS, ListQuery, filtered
 from dashboard.models import PersonFacet
 
@@ -107,8 +112,9 @@ def estimate(query: ListQuery) -> Estimate:
     if cached is not None:
         return Estimate(*cached)
     result = _estimate(query)
-    cached_value = (result.value, result.exact, result.as_of, result.below)
-    cache.set(key, cached_value, settings.DASHBOARD_CACHE_SECONDS)
+    if data_generation_settled(PERSONS):
+        cached_value = (result.value, result.exact, result.as_of, result.below)
+        cache.set(key, cached_value, settings.DASHBOARD_CACHE_SECONDS)
     return result
 
 
