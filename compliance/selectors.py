@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,31 +155,52 @@ def _clear_points(channel: str, golden_ids: list[int]) -> dict[int, list[str]]:
     return points
 
 
-EXPORT_HEADER = ("person_id", "first_name", "last_name", "state", "zip5", "contact_points")
+EXPORT_HEADER = (
+    "person_id",
+    "first_name",
+    "last_name",
+    "state",
+    "zip5",
+    "contact_points",
+    "score",
+)
+
+
+def golden_pages(persons: QuerySet[Person], *, page_rows: int = 5_000) -> Iterator[list[Person]]:
+    """The golden records of ``persons`` in primary-key order, a keyset page at a time, with
+    the columns :func:`channel_export` reads."""
+    statuses = [f"{channel}_status" for channel in Channel]
+    fields = ("pk", "first_name", "last_name", "state", "zip5", "score", *statuses)
+    return keyset_pages(persons.filter(is_duplicate=False).only(*fields), page_rows=page_rows)
 
 
 def channel_export(
-    *, persons: QuerySet[Person], result: ChannelList, writer: Any, page_rows: int = 5_000
+    *,
+    pages: Iterable[Sequence[Person]],
+    result: ChannelList,
+    writer: Any,
+    limit: int | None = None,
 ) -> None:
-    """Write ``persons`` who may be contacted on ``result.channel`` (status CLEAR) with their
-    clear contact points to a csv ``writer``; count the others by status in ``result``.
-    Every cell is spreadsheet-safe."""
+    """Write the golden records of ``pages`` (in their order) who may be contacted on
+    ``result.channel`` (status CLEAR) with their clear contact points to a csv ``writer``;
+    count the others by status in ``result``. With ``limit``, stop once that many are
+    written: the first ones of the list; the records after them are not considered. Every
+    cell is spreadsheet-safe."""
     channel = result.channel
+    status_field = f"{channel}_status"
     today = dt.date.today()
     writer.writerow(EXPORT_HEADER)
-    fields = ("pk", "first_name", "last_name", "state", "zip5", f"{channel}_status")
-    queryset = persons.filter(is_duplicate=False).only(*fields)
-    for page in keyset_pages(queryset, page_rows=page_rows):
-        clear = []
+    for page in pages:
+        clear = [p.pk for p in page if (getattr(p, status_field) or "UNCHECKED") == Tag.CLEAR]
+        points = _clear_points(channel, clear)
         for person in page:
+            if limit is not None and result.exported >= limit:
+                return
             result.considered += 1
-            status = getattr(person, f"{channel}_status") or "UNCHECKED"
-            if status == Tag.CLEAR:
-                clear.append(person)
-            else:
+            status = getattr(person, status_field) or "UNCHECKED"
+            if status != Tag.CLEAR:
                 result.suppressed[status] += 1
-        points = _clear_points(channel, [person.pk for person in clear])
-        for person in clear:
+                continue
             if channel in (Channel.CALL, Channel.SMS):
                 # The 31-day rule holds on the day of the export, whenever the scrub ran.
                 fresh, stale = fresh_numbers(points[person.pk], person.state, today)
@@ -202,6 +223,7 @@ def channel_export(
                         person.state,
                         person.zip5,
                         "; ".join(points[person.pk]),
+                        person.score,
                     )
                 ]
             )

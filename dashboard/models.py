@@ -58,6 +58,11 @@ class ListExport(models.Model):
     )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     file_format = models.CharField(max_length=4, choices=Format.choices, default=Format.CSV)
+    max_records = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Export at most this many records: the first of the list in its order.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     considered = models.BigIntegerField(default=0)
     exported = models.BigIntegerField(default=0)

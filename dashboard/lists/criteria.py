@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -458,6 +459,19 @@ def page(query: ListQuery, *, cursor: str | None = None, rows: int = PAGE_ROWS) 
     if len(found) > limit:
         return _page_of(found, limit, shown)
     return Page(rows=found, next_cursor=_encode_cursor(end_value, end_pk), searched=window)
+
+
+def all_pages(query: ListQuery, *, rows: int = MAX_PAGE_ROWS) -> Iterator[list[Person]]:
+    """Every record of the list, in its order, a keyset page at a time (an export's walk):
+    the pages :func:`page` gives, windowed ones included, each record exactly once."""
+    cursor: str | None = None
+    while True:
+        found = page(query, cursor=cursor, rows=rows)
+        if found.rows:
+            yield found.rows
+        if found.next_cursor is None:
+            return
+        cursor = found.next_cursor
 
 
 def _only_golden_pass(query: ListQuery) -> bool:

@@ -1,7 +1,13 @@
 """Priority-list exports: queued by an operator, written in the background through the
 compliance gate of one channel (``compliance.selectors.channel_export``: only CLEAR golden
 records with their clear, current contact points; every other record counted by reason),
-formula-safe cells, stored under ``exports/`` in the landing storage, audited."""
+formula-safe cells, stored under ``exports/`` in the landing storage, audited.
+
+Records are written in the list's own order (its sort, keyset page by keyset page, as the
+list shows them), so "the best 5,000 of Texas by score" is an export of a list sorted by
+score with ``max_records`` 5,000. The walk reads one snapshot of the database
+(:func:`~cmplatform.lib.snapshot.consistent_reads`): an import rescoring records meanwhile
+cannot make the export write a record twice or skip it."""
 
 from __future__ import annotations
 
@@ -20,8 +26,9 @@ from openpyxl import Workbook
 
 from cmplatform.core.models import AuditLog, Channel
 from cmplatform.core.services import audit_record
+from cmplatform.lib.snapshot import consistent_reads
 from compliance.selectors import ChannelList, channel_export
-from dashboard.lists.criteria import CriteriaError, filtered, parse
+from dashboard.lists.criteria import CriteriaError, all_pages, parse
 from dashboard.models import ListExport, SavedFilter
 from ingestion.landing import landing_storage
 
@@ -32,6 +39,8 @@ class ExportRequestError(ValueError):
 
 # Excel opens at most 1,048,576 rows per sheet: the header and this many records.
 XLSX_SHEET_ROWS = 1_048_575
+# The most records one export may be limited to (a limit above it is a typing slip).
+MAX_RECORDS = 100_000_000
 # A run older than this is dead (the task's hard time limit, below the broker's visibility
 # timeout of 4 h, is shorter): another delivery may take the export over.
 EXPORT_LEASE = dt.timedelta(hours=3, minutes=30)
@@ -78,9 +87,11 @@ def list_export_create(
     file_format: str,
     by: Any,
     saved_filter: SavedFilter | None = None,
+    max_records: int | None = None,
     origin: str = AuditLog.Origin.DASHBOARD,
 ) -> ListExport:
-    """Queue an export of the list ``query`` (a list page's query string) for ``channel``."""
+    """Queue an export of the list ``query`` (a list page's query string) for ``channel``:
+    every record it may contact, or the first ``max_records`` of them in the list's order."""
     parsed, form = parse(_query_dict(query))
     if parsed is None:
         raise ExportRequestError(f"The list's criteria are not valid: {form.errors.as_text()}")
@@ -88,19 +99,23 @@ def list_export_create(
         raise ExportRequestError(f"Unknown channel {channel!r}.")
     if file_format not in ListExport.Format.values:
         raise ExportRequestError(f"Unknown format {file_format!r}; use csv or xlsx.")
+    if max_records is not None and not 0 < max_records <= MAX_RECORDS:
+        raise ExportRequestError(
+            f"The number of records must be between 1 and {MAX_RECORDS:,}, or left empty for all."
+        )
     export = ListExport.objects.create(
         query=query,
         channel=channel,
         file_format=file_format,
+        max_records=max_records,
         saved_filter=saved_filter,
         requested_by=by,
     )
+    changes: dict[str, Any] = {"query": query, "channel": channel, "format": file_format}
+    if max_records is not None:
+        changes["max_records"] = max_records
     audit_record(
-        actor=by,
-        origin=origin,
-        action=AuditLog.Action.EXPORT,
-        obj=export,
-        changes={"query": query, "channel": channel, "format": file_format},
+        actor=by, origin=origin, action=AuditLog.Action.EXPORT, obj=export, changes=changes
     )
     from dashboard.tasks import list_export_run_task
 
@@ -135,12 +150,24 @@ def list_export_run(*, export_id: int, takeover: bool = False) -> ListExport:
             if export.file_format == ListExport.Format.XLSX:
                 book = Workbook(write_only=True)
                 sheets = _SheetWriter(book, f"{export.channel} list")
-                channel_export(persons=filtered(parsed), result=result, writer=sheets)
+                with consistent_reads():
+                    channel_export(
+                        pages=all_pages(parsed),
+                        result=result,
+                        writer=sheets,
+                        limit=export.max_records,
+                    )
                 book.save(path)
             else:
                 with path.open("w", newline="", encoding="utf-8") as handle:
                     writer = csv.writer(handle)
-                    channel_export(persons=filtered(parsed), result=result, writer=writer)
+                    with consistent_reads():
+                        channel_export(
+                            pages=all_pages(parsed),
+                            result=result,
+                            writer=writer,
+                            limit=export.max_records,
+                        )
             day = timezone.now()
             with path.open("rb") as handle:
                 stored = landing_storage().save(

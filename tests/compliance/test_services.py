@@ -14,7 +14,7 @@ from cmplatform.core.models import Address, AuditLog, Person, PhoneNumber, Touch
 from compliance import tags
 from compliance.models import ComplianceEvaluation, Consent, RegistryCoverage, Suppression
 from compliance.scrub import scrub_all
-from compliance.selectors import ChannelList, channel_export, status_counts
+from compliance.selectors import ChannelList, channel_export, golden_pages, status_counts
 from compliance.services import (
     ComplianceError,
     may_contact,
@@ -218,7 +218,9 @@ def test_a_number_added_since_the_scrub_is_not_used() -> None:
     decision = may_contact(person_id=person.pk, channel="call", at=MIDDAY)
     assert (decision.decision, decision.tags) == ("BLOCK", ["NO_CONTACT_POINT"])
     result = ChannelList("call")
-    channel_export(persons=Person.objects.all(), result=result, writer=csv.writer(io.StringIO()))
+    channel_export(
+        pages=golden_pages(Person.objects.all()), result=result, writer=csv.writer(io.StringIO())
+    )
     assert (result.exported, dict(result.suppressed)) == (0, {"STALE_STATUS": 1})
 
 
@@ -369,7 +371,9 @@ def test_export_holds_only_clear_contacts_and_its_counts_reconcile() -> None:
     scrub_all()
     result = ChannelList("call")
     handle = io.StringIO()
-    channel_export(persons=Person.objects.all(), result=result, writer=csv.writer(handle))
+    channel_export(
+        pages=golden_pages(Person.objects.all()), result=result, writer=csv.writer(handle)
+    )
     rows = list(csv.DictReader(io.StringIO(handle.getvalue())))
     assert {int(row["person_id"]) for row in rows} == {clear.pk, mixed.pk}
     assert {row["contact_points"] for row in rows} == {"+14325550100", "+14325550104"}
@@ -400,7 +404,9 @@ def test_mail_export_skips_opted_out_addresses() -> None:
     )
     result = ChannelList("mail")
     handle = io.StringIO()
-    channel_export(persons=Person.objects.all(), result=result, writer=csv.writer(handle))
+    channel_export(
+        pages=golden_pages(Person.objects.all()), result=result, writer=csv.writer(handle)
+    )
     rows = list(csv.DictReader(io.StringIO(handle.getvalue())))
     assert [row["contact_points"] for row in rows] == ["9 Oak Ave, Pecos, TX 79772"]
 

@@ -12,6 +12,7 @@ import io
 import pytest
 from django.core.cache import cache
 from django.http import QueryDict
+from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -459,6 +460,41 @@ def test_operator_saves_a_filter_shared_by_url_and_a_viewer_cannot(client_as):
     assert SavedFilter.objects.count() == 1
 
 
+def test_a_saved_filter_is_renamed_or_deleted_by_its_author_or_an_admin(client_as):
+    author, other = client_as("operator"), Client()
+    other.force_login(user_create("other-operator", "operator"))
+    author.post("/lists/save/", {"name": "Hot Texas", "query": "state=TX"})
+    author.post("/lists/save/", {"name": "Oklahoma", "query": "state=OK"})
+    texas = SavedFilter.objects.get(name="Hot Texas")
+
+    builder = author.get("/lists/").content.decode()
+    assert f'action="/lists/saved/{texas.pk}/rename/"' in builder
+    assert f'action="/lists/saved/{texas.pk}/rename/"' not in other.get("/lists/").content.decode()
+    assert other.post(f"/lists/saved/{texas.pk}/rename/", {"name": "Mine"}).status_code == 403
+    assert other.post(f"/lists/saved/{texas.pk}/delete/").status_code == 403
+
+    taken = author.post(f"/lists/saved/{texas.pk}/rename/", {"name": "Oklahoma"}, follow=True)
+    assert "exists already" in taken.content.decode()
+    author.post(f"/lists/saved/{texas.pk}/rename/", {"name": "Texas, best first"})
+    texas.refresh_from_db()
+    assert (texas.name, texas.query) == ("Texas, best first", "state=TX")
+    # the shared address is the same
+    assert author.get(f"/lists/saved/{texas.pk}/")["Location"] == "/lists/?state=TX"
+
+    admin = client_as("admin")
+    assert admin.post(f"/lists/saved/{texas.pk}/delete/").status_code == 302
+    assert not SavedFilter.objects.filter(pk=texas.pk).exists()
+    entries = list(
+        AuditLog.objects.filter(object_type="dashboard.savedfilter", object_id=str(texas.pk))
+        .order_by("pk")
+        .values_list("action", "actor_username", "changes")
+    )
+    assert entries[1:] == [
+        ("update", "operator-user", {"name": ["Hot Texas", "Texas, best first"]}),
+        ("delete", "admin-user", {"name": "Texas, best first", "query": "state=TX"}),
+    ]
+
+
 def _mail_ready(person: Person, street: str) -> None:
     address_create(person, street=street, city="Pecos", address_key=street)
     Person.objects.filter(pk=person.pk).update(mail_status="CLEAR", mail_flags=tags.MAIL_CLEAR)
@@ -495,7 +531,9 @@ def test_export_applies_the_channel_gate_reports_suppressions_and_is_audited(
     assert "DECEASED" in page and 'data-testid="suppressed-total">2<' in page
     download = operator.get(f"/lists/exports/{export.pk}/download/")
     rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
-    assert rows[0] == ["person_id", "first_name", "last_name", "state", "zip5", "contact_points"]
+    assert rows[0] == [
+        "person_id", "first_name", "last_name", "state", "zip5", "contact_points", "score"
+    ]  # fmt: skip
     assert rows[1][0] == str(clear.pk)
     assert rows[1][1] == '\'=HYPERLINK("http://x")'  # formula neutralised
     assert rows[1][5] == "1 Main St, Pecos, TX 79772"
@@ -507,9 +545,61 @@ def test_export_applies_the_channel_gate_reports_suppressions_and_is_audited(
     assert actions[1][0] == "export" and actions[1][1]["rows"] == 1
 
 
+def test_export_follows_the_lists_order_and_stops_at_its_limit(
+    client_as, django_capture_on_commit_callbacks
+):
+    by_score = {}
+    for score in (10, 50, 30, 40, 20):
+        by_score[score] = person_create(state="TX", score=score)
+        _mail_ready(by_score[score], f"{score} Main St")
+    deceased = person_create(state="TX", score=45)
+    Person.objects.filter(pk=deceased.pk).update(mail_status="DECEASED")
+    operator = client_as("operator")
+
+    def export(query: str, limit: str) -> tuple[ListExport, list[list[str]]]:
+        with django_capture_on_commit_callbacks():
+            response = operator.post(
+                "/lists/exports/new/",
+                {"query": query, "channel": "mail", "file_format": "csv", "max_records": limit},
+            )
+        assert response.status_code == 302
+        created = ListExport.objects.latest("pk")
+        list_export_run(export_id=created.pk)
+        created.refresh_from_db()
+        download = operator.get(f"/lists/exports/{created.pk}/download/")
+        rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+        return created, rows[1:]
+
+    best, rows = export("state=TX&sort=-score", "2")
+    assert [(row[0], row[6]) for row in rows] == [
+        (str(by_score[50].pk), "50"),
+        (str(by_score[40].pk), "40"),
+    ]
+    # the deceased record between them was considered and suppressed; the rest was not
+    assert (best.max_records, best.considered, best.exported) == (2, 3, 2)
+    assert best.suppressed == {"DECEASED": 1}
+    page = operator.get(f"/lists/exports/{best.pk}/").content.decode()
+    assert "at most 2: the first of the list in its order" in page
+    entry = AuditLog.objects.filter(object_type="dashboard.listexport", action="export").first()
+    assert entry is not None and entry.changes["max_records"] == 2
+
+    lowest, rows = export("state=TX&sort=score", "1,000")
+    assert [row[6] for row in rows] == ["10", "20", "30", "40", "50"]
+    assert (lowest.max_records, lowest.considered, lowest.exported) == (1000, 6, 5)
+
+    for wrong in ("0", "two", "-3"):
+        refused = operator.post(
+            "/lists/exports/new/",
+            {"query": "state=TX", "channel": "mail", "file_format": "csv", "max_records": wrong},
+            follow=True,
+        )
+        assert "The number of records must be" in refused.content.decode()
+    assert ListExport.objects.count() == 2
+
+
 def test_xlsx_export_holds_the_same_rows():
     operator_user = user_create("exporter", "operator")
-    person = person_create(state="TX", score=10)
+    person = person_create(state="TX", score=10, first_name="=1+2")
     _mail_ready(person, "2 Oak Ave")
     export = list_export_create(
         query="state=TX", channel="mail", file_format="xlsx", by=operator_user
@@ -520,6 +610,7 @@ def test_xlsx_export_holds_the_same_rows():
         sheet = load_workbook(handle, read_only=True).active
         values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[1][0] == person.pk
+    assert values[1][1] == "'=1+2"  # text, not a formula Excel would calculate
     assert values[1][5] == "2 Oak Ave, Pecos, TX 79772"
     assert len(values) == 2
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cmplatform.core.models import Channel, Person
-from compliance.selectors import ChannelList, channel_export
+from compliance.selectors import ChannelList, channel_export, golden_pages
 
 
 class Command(BaseCommand):
@@ -32,5 +32,5 @@ class Command(BaseCommand):
             raise CommandError(f"{out.parent} is not a folder.")
         result = ChannelList(options["channel"])
         with out.open("w", newline="", encoding="utf-8") as handle:
-            channel_export(persons=persons, result=result, writer=csv.writer(handle))
+            channel_export(pages=golden_pages(persons), result=result, writer=csv.writer(handle))
         self.stdout.write(result.summary())
