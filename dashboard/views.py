@@ -13,6 +13,8 @@ from dashboard.models import SavedFilter
 from ingestion.models import ImportBatch
 
 RECENT_IMPORTS = 8
+# The home page counts the review queue up to this and shows "1,000+" beyond.
+REVIEW_COUNT_CAP = 1_000
 
 
 @page_requires(READ)
@@ -30,7 +32,10 @@ def home(request: HttpRequest) -> HttpResponse:
             ],
             "registry_warnings": [age for age in ages if age.state != "ok"],
             "registries": len(ages),
-            "review_queue": Suppression.objects.filter(review=Suppression.Review.PENDING).count(),
+            "review_queue": Suppression.objects.filter(review=Suppression.Review.PENDING)
+            .values("pk")[: REVIEW_COUNT_CAP + 1]
+            .count(),
+            "review_cap": REVIEW_COUNT_CAP,
             "saved_filters": SavedFilter.objects.order_by("name")[:20],
         },
     )

@@ -3,12 +3,11 @@ exports."""
 
 from __future__ import annotations
 
-import hashlib
+from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
@@ -18,10 +17,10 @@ from django.views.decorators.http import require_POST
 
 from cmplatform.core.models import AuditLog, Channel
 from cmplatform.core.services import acting_user, audit_record
-from cmplatform.lib.generation import PERSONS, data_generation
 from cmplatform.lib.replica import reads_from_replica
 from dashboard.access import EXPORT, READ, SAVE_FILTER, page_requires
 from dashboard.lists import criteria
+from dashboard.lists.cached import cached_page
 from dashboard.lists.counts import estimate, facets_refresh_if_behind
 from dashboard.lists.exports import ExportRequestError, list_export_create
 from dashboard.models import ListExport, SavedFilter
@@ -36,24 +35,6 @@ def _list_query(request: HttpRequest) -> str:
     return urlencode(kept)
 
 
-def _cached_page(query: criteria.ListQuery, cursor: str | None) -> criteria.Page:
-    """A list page, cached until the persons change (an import, a scrub, a merge)."""
-    digest = hashlib.sha256(
-        repr((sorted(query.data.items()), query.sort, cursor)).encode()
-    ).hexdigest()[:32]
-    key = f"list-page:{data_generation(PERSONS)}:{digest}"
-    ids = cache.get(key)
-    if ids is not None:
-        found_ids, next_cursor, searched = ids
-        by_id = criteria.Person.objects.in_bulk(found_ids)
-        rows = [by_id[pk] for pk in found_ids if pk in by_id]
-        return criteria.Page(rows, next_cursor, searched)
-    result = criteria.page(query, cursor=cursor)
-    cached = ([p.pk for p in result.rows], result.next_cursor, result.searched)
-    cache.set(key, cached, settings.DASHBOARD_CACHE_SECONDS)
-    return result
-
-
 @page_requires(READ)
 @reads_from_replica
 def builder(request: HttpRequest) -> HttpResponse:
@@ -64,13 +45,16 @@ def builder(request: HttpRequest) -> HttpResponse:
         "form": form,
         "list_query": list_query,
         "channels": [str(channel) for channel in Channel],
-        "saved_filters": SavedFilter.objects.select_related("created_by").order_by("name"),
+        "saved_filters": [
+            (saved, _may_manage(request.user, saved))
+            for saved in SavedFilter.objects.select_related("created_by").order_by("name")
+        ],
         "formats": ListExport.Format.choices,
     }
     if query is not None:
         cursor = request.GET.get("cursor") or None
         try:
-            result = _cached_page(query, cursor)
+            result = cached_page(query, cursor=cursor)
         except criteria.CriteriaError as error:
             form.add_error(None, str(error))
         else:
@@ -134,16 +118,82 @@ def saved(request: HttpRequest, filter_id: int) -> HttpResponse:
     return redirect(reverse("dashboard:lists:builder") + "?" + saved_filter.query)
 
 
+def _may_manage(user: Any, saved: SavedFilter) -> bool:
+    """Whether ``user`` may rename or delete ``saved``: its author (an operator saving filters)
+    or a user holding the model's change and delete permissions (an admin)."""
+    if user.has_perms(("dashboard.change_savedfilter", "dashboard.delete_savedfilter")):
+        return True
+    return bool(user.has_perm(SAVE_FILTER) and saved.created_by_id == user.pk)
+
+
+def _managed_filter(request: HttpRequest, filter_id: int) -> SavedFilter:
+    saved = get_object_or_404(SavedFilter, pk=filter_id)
+    if not _may_manage(request.user, saved):
+        raise PermissionDenied("Only its author or an admin may change a saved filter.")
+    return saved
+
+
+@require_POST
+@page_requires(SAVE_FILTER)
+def rename_saved(request: HttpRequest, filter_id: int) -> HttpResponse:
+    """Rename a saved filter (its address, and so every shared link, stays the same)."""
+    saved = _managed_filter(request, filter_id)
+    name = request.POST.get("name", "").strip()[:120]
+    if not name:
+        messages.error(request, "Give the filter a name.")
+        return redirect("dashboard:lists:builder")
+    before = saved.name
+    try:
+        with transaction.atomic():
+            SavedFilter.objects.filter(pk=saved.pk).update(name=name)
+            audit_record(
+                actor=request.user,
+                origin=AuditLog.Origin.DASHBOARD,
+                action=AuditLog.Action.UPDATE,
+                obj=saved,
+                changes={"name": [before, name]},
+            )
+    except IntegrityError:
+        messages.error(request, f'A filter named "{name}" exists already; choose another name.')
+    else:
+        messages.success(request, f'"{before}" is now called "{name}".')
+    return redirect("dashboard:lists:builder")
+
+
+@require_POST
+@page_requires(SAVE_FILTER)
+def delete_saved(request: HttpRequest, filter_id: int) -> HttpResponse:
+    """Delete a saved filter; its exports stay (they keep the query they ran)."""
+    saved = _managed_filter(request, filter_id)
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,
+            origin=AuditLog.Origin.DASHBOARD,
+            action=AuditLog.Action.DELETE,
+            obj=saved,
+            changes={"name": saved.name, "query": saved.query},
+        )
+        saved.delete()
+    messages.success(request, f'Saved filter "{saved.name}" deleted.')
+    return redirect("dashboard:lists:builder")
+
+
 @require_POST
 @page_requires(EXPORT)
 def export(request: HttpRequest) -> HttpResponse:
     """Queue an export of the current list for one channel."""
     query = request.POST.get("query", "")
     try:
+        limit = request.POST.get("max_records", "").replace(",", "").strip()
+        if limit and not (limit.isascii() and limit.isdigit()):
+            raise ExportRequestError(
+                f"The number of records must be a whole number, not {limit!r}."
+            )
         created = list_export_create(
             query=query,
             channel=request.POST.get("channel", ""),
             file_format=request.POST.get("file_format", "csv"),
+            max_records=int(limit) if limit else None,
             by=request.user,
         )
     except ExportRequestError as error:

@@ -63,6 +63,8 @@ ROUTES: dict[str, tuple[str, int]] = {
     "dashboard:lists:count": ("GET", VIEWER),
     "dashboard:lists:save": ("POST", OPERATOR),
     "dashboard:lists:saved": ("GET", VIEWER),
+    "dashboard:lists:saved_rename": ("POST", OPERATOR),
+    "dashboard:lists:saved_delete": ("POST", OPERATOR),
     "dashboard:lists:exports": ("GET", OPERATOR),
     "dashboard:lists:export": ("POST", OPERATOR),
     "dashboard:lists:export_detail": ("GET", OPERATOR),
@@ -75,7 +77,7 @@ ROUTES: dict[str, tuple[str, int]] = {
     "dashboard:oversight:compliance": ("GET", VIEWER),
     "dashboard:oversight:review-decide": ("POST", OPERATOR),
     "dashboard:oversight:audit": ("GET", VIEWER),
-    "dashboard:oversight:audit-export": ("GET", VIEWER),
+    "dashboard:oversight:audit-export": ("GET", OPERATOR),
 }
 # Extra requests of a route beyond its own name (a second method, a restricted argument).
 VARIANTS = {
