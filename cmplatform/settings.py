@@ -145,7 +145,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # In-process: live progress reaches browsers when the worker runs inside the web process,
     # which is what `manage.py serve` does in the embedded mode.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "cmplatform.lib.channel_layer.ThreadSafeInMemoryChannelLayer"}
+    }
     # Kombu's filesystem transport keeps the queue in files under var/: durable across
     # restarts, shared by every process on the machine, no server to run.
     CELERY_QUEUE_DIR = VAR_DIR / "celery" / "queue"

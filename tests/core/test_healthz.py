@@ -15,7 +15,7 @@ def test_healthz_reports_every_component_and_the_run_mode(client):
     assert all(check["ok"] for check in body["checks"].values())
     expected_cache = "RedisCache" if settings.REDIS_URL else "LocMemCache"
     assert body["checks"]["cache"]["backend"] == expected_cache
-    expected_layer = "RedisChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
+    expected_layer = "RedisChannelLayer" if settings.REDIS_URL else "ThreadSafeInMemoryChannelLayer"
     assert body["channel_layer"] == expected_layer
     assert response["Cache-Control"].startswith("max-age=0")
 

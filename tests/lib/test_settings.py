@@ -64,7 +64,7 @@ def test_embedded_defaults(tmp_path):
     assert resolved["engine"] == "django.db.backends.sqlite3"
     assert resolved["options"]["transaction_mode"] == "IMMEDIATE"
     assert resolved["cache"] == "django.core.cache.backends.locmem.LocMemCache"
-    assert resolved["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert resolved["layer"] == "cmplatform.lib.channel_layer.ThreadSafeInMemoryChannelLayer"
     assert resolved["broker"] == "filesystem://localhost//"
     assert resolved["landing"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
     assert resolved["landing"]["OPTIONS"]["location"] == str(tmp_path / "landing")
