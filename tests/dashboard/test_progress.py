@@ -21,16 +21,20 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
+async def open_socket(user, topic: str) -> tuple[WebsocketCommunicator, bool, int | None]:
+    """A WebSocket of ``user`` on a topic's progress: (communicator, connected, close code)."""
+    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/progress/{topic}/")
+    communicator.scope["user"] = user
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
 @pytest.mark.django_db(transaction=True)
 def test_signed_in_user_receives_progress_of_the_topic():
     user = user_create("watcher", "viewer")
 
     async def scenario():
-        communicator = WebsocketCommunicator(
-            URLRouter(websocket_urlpatterns), "/ws/progress/import.42/"
-        )
-        communicator.scope["user"] = user
-        connected, _ = await communicator.connect()
+        communicator, connected, _ = await open_socket(user, "import.42")
         assert connected
         await sync_to_async(progress_publish)(
             topic="import.41", done=1, total=2, rate=1.0
@@ -69,11 +73,7 @@ def test_a_socket_opened_late_is_sent_the_last_message_first():
         await sync_to_async(progress_publish)(
             topic=topic, done=1000, total=1000, rate=0.0, status="COMPLETE"
         )
-        communicator = WebsocketCommunicator(
-            URLRouter(websocket_urlpatterns), f"/ws/progress/{topic}/"
-        )
-        communicator.scope["user"] = user
-        connected, _ = await communicator.connect()
+        communicator, connected, _ = await open_socket(user, topic)
         assert connected
         first = await communicator.receive_json_from(timeout=5)
         assert await communicator.receive_nothing(timeout=0.3)
@@ -96,11 +96,7 @@ def test_a_topic_without_messages_sends_nothing_on_connect():
     topic = f"test.{uuid.uuid4().hex}"
 
     async def scenario():
-        communicator = WebsocketCommunicator(
-            URLRouter(websocket_urlpatterns), f"/ws/progress/{topic}/"
-        )
-        communicator.scope["user"] = user
-        connected, _ = await communicator.connect()
+        communicator, connected, _ = await open_socket(user, topic)
         assert connected
         quiet = await communicator.receive_nothing(timeout=0.3)
         await communicator.disconnect()
@@ -111,11 +107,7 @@ def test_a_topic_without_messages_sends_nothing_on_connect():
 
 def test_anonymous_connection_is_refused():
     async def scenario():
-        communicator = WebsocketCommunicator(
-            URLRouter(websocket_urlpatterns), "/ws/progress/import.1/"
-        )
-        communicator.scope["user"] = AnonymousUser()
-        connected, code = await communicator.connect()
+        _, connected, code = await open_socket(AnonymousUser(), "import.1")
         return connected, code
 
     assert run(scenario()) == (False, 4401)
@@ -126,11 +118,7 @@ def test_a_user_without_a_role_is_refused():
     user = get_user_model().objects.create_user("no-role", password="correct-Horse-battery-9")
 
     async def scenario():
-        communicator = WebsocketCommunicator(
-            URLRouter(websocket_urlpatterns), "/ws/progress/import.1/"
-        )
-        communicator.scope["user"] = user
-        connected, code = await communicator.connect()
+        _, connected, code = await open_socket(user, "import.1")
         return connected, code
 
     assert run(scenario()) == (False, 4403)
