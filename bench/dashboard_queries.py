@@ -671,6 +671,9 @@ class ListCase:
 
 def discover(report: list[str]) -> dict[str, str]:
     """Values the query mix filters on, taken from the data (cheap index look-ups)."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
     from django.db import connection
 
     from cmplatform.core.models import Campaign
@@ -696,6 +699,12 @@ def discover(report: list[str]) -> dict[str, str]:
         values["zip5"] = row[0] if row else "75001"
         cursor.execute("SELECT MIN(created_at), MAX(created_at) FROM persons")
         low, high = cursor.fetchone()
+    # Dates of the list form are days of the display time zone: a load that crossed midnight
+    # UTC would otherwise ask for a day that holds none of its persons.
+    shown = ZoneInfo(settings.TIME_ZONE)
+    low, high = (
+        moment.replace(tzinfo=moment.tzinfo or dt.UTC).astimezone(shown) for moment in (low, high)
+    )
     # A tenth of the creation span, in its middle (the engine stamps persons per chunk).
     middle = low + (high - low) / 2
     values["created_from"] = (middle - (high - low) / 20).date().isoformat()
