@@ -16,6 +16,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,9 @@ def progress_group(topic: str) -> str:
 
 
 def progress_last_key(group: str) -> str:
-    """The cache key of the last message sent to a group."""
-    return "progress-last:" + group
+    """The cache key of the last message sent to a group, per database: a cache shared with
+    another (or a recreated) database never replays that database's import of the same id."""
+    return f"progress-last:{settings.DATABASES['default']['NAME']}:{group}"
 
 
 def progress_publish(
