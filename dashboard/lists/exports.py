@@ -145,29 +145,22 @@ def list_export_run(*, export_id: int, takeover: bool = False) -> ListExport:
         if parsed is None:
             raise CriteriaError(form.errors.as_text())
         result = ChannelList(channel=export.channel)
+
+        def write(writer: Any) -> None:
+            with consistent_reads():
+                channel_export(
+                    pages=all_pages(parsed), result=result, writer=writer, limit=export.max_records
+                )
+
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / f"export_{export.pk}.{export.file_format}"
             if export.file_format == ListExport.Format.XLSX:
                 book = Workbook(write_only=True)
-                sheets = _SheetWriter(book, f"{export.channel} list")
-                with consistent_reads():
-                    channel_export(
-                        pages=all_pages(parsed),
-                        result=result,
-                        writer=sheets,
-                        limit=export.max_records,
-                    )
+                write(_SheetWriter(book, f"{export.channel} list"))
                 book.save(path)
             else:
-                with path.open("w", newline="", encoding="utf-8") as handle:
-                    writer = csv.writer(handle)
-                    with consistent_reads():
-                        channel_export(
-                            pages=all_pages(parsed),
-                            result=result,
-                            writer=writer,
-                            limit=export.max_records,
-                        )
+                with path.open("w", newline="", encoding="utf-8") as text:
+                    write(csv.writer(text))
             day = timezone.now()
             with path.open("rb") as handle:
                 stored = landing_storage().save(
