@@ -27,7 +27,11 @@ single process (Linux reports the largest of the process and its reaped children
 sum); the process tree's summed RSS (parent, worker processes, resource tracker) is sampled
 every 0.5 s besides. Wall time is the command's, start to exit (interpreter and Django start,
 landing copy and SHA-256 included), and rows/s is on wall time; ``own s`` is the import's own
-duration (the engine's batch; tablib load + import_data for django-import-export).
+duration (the engine's batch; tablib load + import_data for django-import-export). Under each
+engine run: its phases summed over the chunks (``import_chunks.phase_seconds``), the CPU seconds
+the MariaDB server used meanwhile (from ``/proc``, when the server runs on this machine) and
+the share of the run this machine's cores were idle: where the time went, and whether the run
+was bound by the CPU or by its serial stages.
 
 Sets innodb_buffer_pool_size (8 GiB by default, as deploy/mariadb.cnf) and the dynamic
 settings of deploy/mariadb.cnf (redo log 2 GiB, io capacity, temporary table sizes) and says
@@ -184,6 +188,37 @@ def _describe(kinds: Counter[str]) -> str:
             plural = "s" if count > 1 and kind == "worker" else ""
             parts.append(f"{count} {kind}{plural}" if kind == "worker" else kind)
     return " + ".join(parts)
+
+
+def server_process(server: Server) -> int | None:
+    """The pid of the MariaDB server when it runs on this machine (its pid file is readable
+    here), else None: its CPU time is then not measured."""
+    connection = server.connect(None)
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT @@pid_file")
+        (pid_file,) = cursor.fetchone()
+    finally:
+        connection.close()
+    try:
+        pid = int(Path(pid_file).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if Path(f"/proc/{pid}/stat").exists() else None
+
+
+def process_cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of process ``pid`` so far (0 without one)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_idle() -> tuple[int, int]:
+    """(idle + I/O wait, all) CPU time of the machine so far, in clock ticks."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return values[3] + values[4], sum(values[:8])
 
 
 def run_measured(command: list[str], env: dict[str, str], label: str) -> Measured:
@@ -541,6 +576,8 @@ class Run:
     processes: str = ""
     outcome: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    #: further lines of the outcome (where the time went)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> float | None:
@@ -554,11 +591,16 @@ def ingest(
     the import's time went (waiting for normalised chunks vs writing them). Golden-record
     resolution, which the command runs after an import unless told not to, has its own
     benchmark (``bench/dedupe_quality.py``)."""
+    server_pid = server_process(server)
+    server_before, machine_before = process_cpu_seconds(server_pid), machine_idle()
     measured = run_measured(
         [sys.executable, "manage.py", "ingest", str(path), "--json", "--no-dedupe", *options],
         env,
         label,
     )
+    server_cpu = process_cpu_seconds(server_pid) - server_before if server_pid else None
+    machine_after = machine_idle()
+    idle, total = (machine_after[0] - machine_before[0], machine_after[1] - machine_before[1])
     summary = json.loads(measured.stdout[measured.stdout.index("{") :])
     counts = ", ".join(
         f"{name} {summary[name]:,}"
@@ -573,11 +615,28 @@ def ingest(
         (summary["import_id"],),
     )
     reading, writing, chunks = cursor.fetchone()
+    cursor.execute(
+        "SELECT phase_seconds FROM import_chunks WHERE batch_id = %s", (summary["import_id"],)
+    )
+    phases: Counter[str] = Counter()
+    for (text,) in cursor.fetchall():
+        phases.update(json.loads(text or "{}"))
     connection.close()
     if chunks:
         outcome += (
             f"; {chunks} chunk{'s' if chunks > 1 else ''}, waiting for normalised rows "
             f"{reading:.1f} s, writing {writing:.1f} s"
+        )
+    notes = []
+    if phases:
+        notes.append(
+            "phases, s summed over chunks: "
+            + ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.most_common())
+        )
+    if server_cpu is not None:
+        notes.append(
+            f"MariaDB used {server_cpu:.0f} CPU-s ({server_cpu / measured.seconds:.2f} of a "
+            f"core); the machine was idle {100 * idle / max(total, 1):.0f}% of the run"
         )
     return Run(
         label=label,
@@ -590,6 +649,7 @@ def ingest(
         processes=measured.processes,
         outcome=outcome,
         details=summary,
+        notes=notes,
     )
 
 
@@ -770,6 +830,8 @@ def print_table(runs: list[Run]) -> None:
     for run in runs:
         tree = f" [tree: {run.processes}]" if run.processes else ""
         print(f"{run.label}: {run.outcome}{tree}")
+        for note in run.notes:
+            print(f"    {note}")
 
 
 def _ratio(numerator: float | None, denominator: float | None, spec: str = ".1f") -> str:
