@@ -124,15 +124,20 @@ def _kind(command_line: str) -> str:
     return "worker" if "spawn_main" in command_line else "main"
 
 
+def _stat_fields(pid: int | str) -> list[str]:
+    """The fields of ``/proc/PID/stat`` from the third (state) on: the command name (field 2)
+    may hold spaces and parentheses, so the split starts after it."""
+    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+        return stat.read().rsplit(")", 1)[1].split()
+
+
 def _children_by_parent() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
-            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:
-                # the command name (field 2) may hold spaces and parentheses: split after it
-                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            parent = int(_stat_fields(entry.name)[1])
         except (OSError, IndexError, ValueError):
             continue  # ended while we looked
         children.setdefault(parent, []).append(int(entry.name))
@@ -208,11 +213,9 @@ def server_process(server: Server) -> int | None:
     return pid if Path(f"/proc/{pid}/stat").exists() else None
 
 
-def process_cpu_seconds(pid: int | None) -> float:
-    """User + system CPU seconds of process ``pid`` so far (0 without one)."""
-    if pid is None:
-        return 0.0
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (``stat`` fields 14 and 15)."""
+    fields = _stat_fields(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -593,7 +596,8 @@ def ingest(
     resolution, which the command runs after an import unless told not to, has its own
     benchmark (``bench/dedupe_quality.py``)."""
     server_pid = server_process(server)
-    server_before, machine_before = process_cpu_seconds(server_pid), machine_idle()
+    server_before = process_cpu_seconds(server_pid) if server_pid else 0.0
+    machine_before = machine_idle()
     measured = run_measured(
         [sys.executable, "manage.py", "ingest", str(path), "--json", "--no-dedupe", *options],
         env,
@@ -632,7 +636,11 @@ def ingest(
     if phases:
         notes.append(
             "phases, s summed over chunks: "
-            + ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.most_common())
+            + ", ".join(
+                f"{name} {seconds:.1f}"
+                for name, seconds in phases.most_common()
+                if seconds >= 0.05  # phases a run had nothing for (none of its rows updated)
+            )
         )
     if server_cpu is not None:
         notes.append(
